@@ -1,0 +1,52 @@
+#include "base/json.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/error.h"
+
+namespace r1 {
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail(path, ": cannot open: ", std::strerror(errno));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+json read_json_file(const std::string& path) {
+  std::string s = read_text_file(path);
+  try {
+    return json::parse(s);
+  } catch (const json::parse_error& e) {
+    fail(path, ": invalid JSON: ", e.what());
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& contents) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail(tmp, ": cannot create: ", std::strerror(errno));
+  size_t off = 0;
+  while (off < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + off, contents.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      fail(tmp, ": write failed: ", std::strerror(e));
+    }
+    off += (size_t)n;
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) fail(tmp, ": fsync/close failed: ", std::strerror(errno));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail(path, ": rename failed: ", std::strerror(errno));
+}
+
+}  // namespace r1
