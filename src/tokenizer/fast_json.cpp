@@ -29,6 +29,7 @@ struct Parser {
   const char* b;
   const char* e;
   const std::string& what;
+  std::deque<std::string>& arena;
   int depth = 0;
 
   [[noreturn]] void err(const char* msg) {
@@ -52,15 +53,21 @@ struct Parser {
     }
     return v;
   }
-  void string(std::string& out) {
+  void string(std::string_view& sv) {
     p++;  // opening quote
     const char* s = p;
     while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) p++;
-    out.assign(s, p);
+    if (p < e && *p == '"') {
+      sv = std::string_view(s, p - s);
+      p++;
+      return;
+    }
+    arena.emplace_back(s, p);
+    std::string& out = arena.back();
     while (true) {
       if (p >= e) err("unterminated string");
       char c = *p;
-      if (c == '"') { p++; return; }
+      if (c == '"') { p++; sv = out; return; }
       if ((unsigned char)c < 0x20) err("control character in string");
       if (c != '\\') { out += c; p++; continue; }
       p++;
@@ -142,32 +149,52 @@ struct Parser {
       v.type = JVal::Bool, v.b = false, p += 5;
     } else if (c == 'n' && e - p >= 4 && !memcmp(p, "null", 4)) {
       v.type = JVal::Null, p += 4;
+    } else if (c >= '0' && c <= '9' && (e - p < 2 || p[1] < '0' || p[1] > '9' || c != '0')) {
+      // Fast path for plain non-negative integers (vocab ids).
+      const char* s = p;
+      long long x = 0;
+      while (p < e && *p >= '0' && *p <= '9' && p - s < 15) x = x * 10 + (*p++ - '0');
+      if (p < e && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))) {
+        p = s;
+        number(v);
+      } else {
+        v.type = JVal::Num;
+        v.num = (double)x;
+      }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
+      number(v);
+    } else {
+      err("unexpected character");
+    }
+    depth--;
+  }
+  void number(JVal& v) {
+    {
       char buf[64];
       const char* s = p;
-      while (p < e && (strchr("+-.eE", *p) || (*p >= '0' && *p <= '9'))) p++;
-      size_t n = std::min<size_t>(p - s, sizeof buf - 1);
+      while (p < e && ((*p && strchr("+-.eE", *p)) || (*p >= '0' && *p <= '9'))) p++;
+      if (p - s >= (long)sizeof buf) err("number too long");
+      size_t n = p - s;
       memcpy(buf, s, n);
       buf[n] = 0;
       char* end;
       v.type = JVal::Num;
       v.num = strtod(buf, &end);
       if (end != buf + n) err("bad number");
-    } else {
-      err("unexpected character");
     }
-    depth--;
   }
 };
 }  // namespace
 
-JVal parse_json(std::string_view text, const std::string& what) {
-  Parser ps{text.data(), text.data(), text.data() + text.size(), what};
-  JVal v;
-  ps.value(v);
+std::unique_ptr<JDoc> parse_json(std::string text, const std::string& what) {
+  auto d = std::make_unique<JDoc>();
+  d->src = std::move(text);
+  const char* b = d->src.data();
+  Parser ps{b, b, b + d->src.size(), what, d->arena};
+  ps.value(d->root);
   ps.ws();
   if (ps.p != ps.e) ps.err("trailing characters after the JSON value");
-  return v;
+  return d;
 }
 
 void json_escape(std::string& out, std::string_view s) {

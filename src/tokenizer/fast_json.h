@@ -3,6 +3,8 @@
 // files (see bench/tokenizer_load). Errors name the file and line.
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,17 +17,24 @@ struct JVal {
   Type type = Null;
   bool b = false;
   double num = 0;
-  std::string str;                                 // Str (unescaped)
-  std::vector<JVal> arr;                           // Arr
-  std::vector<std::pair<std::string, JVal>> obj;   // Obj, in file order
+  std::string_view str;                                 // Str (unescaped; points into the JDoc)
+  std::vector<JVal> arr;                                // Arr
+  std::vector<std::pair<std::string_view, JVal>> obj;   // Obj, in file order
 
   const JVal* get(std::string_view key) const;     // nullptr if absent or not an object
   bool is_null() const { return type == Null; }
   const char* type_name() const;
 };
 
+// A parsed document: strings without escapes point into src, others into arena.
+struct JDoc {
+  std::string src;
+  std::deque<std::string> arena;
+  JVal root;
+};
+
 // Parses text; on malformed JSON throws r1::Error "<what>: line N: ...".
-JVal parse_json(std::string_view text, const std::string& what);
+std::unique_ptr<JDoc> parse_json(std::string text, const std::string& what);
 
 // Appends s as a JSON string literal (quoted, escaped; non-ASCII kept as UTF-8).
 void json_escape(std::string& out, std::string_view s);

@@ -42,7 +42,8 @@ uint64_t hash_bytes(std::string_view s) {
   return h * 0xD6E8FEB86659FD93ull;
 }
 
-// Open-addressing map from strings (owned elsewhere, stable) to ids.
+// Open-addressing map from strings (owned elsewhere, stable) to ids. Slots keep
+// 32 bits of the hash so most probes skip the string compare.
 class StrIdMap {
  public:
   void init(size_t n) {
@@ -53,19 +54,23 @@ class StrIdMap {
   }
   // Returns false if key already present.
   bool insert(const std::string* key, int32_t id) {
-    size_t i = hash_bytes(*key) & mask_;
+    uint64_t h = hash_bytes(*key);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = h & mask_;
     while (slots_[i].id >= 0) {
-      if (*slots_[i].key == *key) return false;
+      if (slots_[i].tag == tag && *slots_[i].key == *key) return false;
       i = (i + 1) & mask_;
     }
-    slots_[i] = {key, 0, id};
+    slots_[i] = {key, tag, id};
     return true;
   }
   int32_t find(std::string_view key) const {
     if (slots_.empty()) return -1;
-    size_t i = hash_bytes(key) & mask_;
+    uint64_t h = hash_bytes(key);
+    uint32_t tag = (uint32_t)(h >> 32);
+    size_t i = h & mask_;
     while (slots_[i].id >= 0) {
-      if (*slots_[i].key == key) return slots_[i].id;
+      if (slots_[i].tag == tag && *slots_[i].key == key) return slots_[i].id;
       i = (i + 1) & mask_;
     }
     return -1;
@@ -74,7 +79,7 @@ class StrIdMap {
  private:
   struct Slot {
     const std::string* key;
-    int32_t pad;
+    uint32_t tag;
     int32_t id;
   };
   std::vector<Slot> slots_;
@@ -180,7 +185,7 @@ void parse_pre_tokenizer(const JVal& pt, tok::PreTokenizer& pre, const std::stri
   if (pt.is_null()) return;
   const JVal* type = pt.get("type");
   if (!type || type->type != JVal::Str) bad(what, "pre_tokenizer has no type");
-  const std::string& t = type->str;
+  std::string_view t = type->str;
   if (t == "Sequence") {
     const JVal* list = pt.get("pretokenizers");
     if (!list || list->type != JVal::Arr) bad(what, "pre_tokenizer Sequence has no pretokenizers array");
@@ -241,7 +246,8 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
   auto im = std::make_shared<Impl>();
   Impl& m = *im;
   m.serial = g_serial++;
-  JVal root = tok::parse_json(text, what);
+  std::unique_ptr<tok::JDoc> doc = tok::parse_json(std::string(text), what);
+  const JVal& root = doc->root;
   if (root.type != JVal::Obj) bad(what, "top level is not an object");
 
   const JVal* model = root.get("model");
@@ -301,32 +307,50 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
   const JVal* merges = model->get("merges");
   if (!merges) bad(what, "model.merges is missing");
   if (merges->type != JVal::Arr) bad(what, "model.merges is not an array");
-  m.merges.init(merges->arr.size());
-  std::string cat;
-  for (size_t r = 0; r < merges->arr.size(); r++) {
-    const JVal& e = merges->arr[r];
-    std::string_view a, b;
-    if (e.type == JVal::Str) {
-      size_t sp = e.str.find(' ');
-      if (sp == std::string::npos || e.str.find(' ', sp + 1) != std::string::npos)
-        bad(what, str("model.merges[", r, "] '", e.str, "' is not two symbols separated by one space"));
-      a = std::string_view(e.str).substr(0, sp);
-      b = std::string_view(e.str).substr(sp + 1);
-    } else if (e.type == JVal::Arr && e.arr.size() == 2 && e.arr[0].type == JVal::Str && e.arr[1].type == JVal::Str) {
-      a = e.arr[0].str;
-      b = e.arr[1].str;
-    } else {
-      bad(what, str("model.merges[", r, "] is neither \"a b\" nor [\"a\", \"b\"]"));
+  // Resolving merges is ~400k random hash probes (memory-latency bound): split
+  // it over threads, then insert in rank order.
+  const size_t nm = merges->arr.size();
+  std::vector<int32_t> mid(nm * 3);
+  std::vector<std::string> merr(std::max(1, r1::num_threads()));
+#pragma omp parallel num_threads(std::max(1, r1::num_threads()))
+  {
+    std::string cat, err;
+#pragma omp for schedule(static)
+    for (long r = 0; r < (long)nm; r++) {
+      if (!err.empty()) continue;
+      const JVal& e = merges->arr[r];
+      std::string_view a, b;
+      if (e.type == JVal::Str) {
+        size_t sp = e.str.find(' ');
+        if (sp == std::string::npos || e.str.find(' ', sp + 1) != std::string::npos) {
+          err = str("model.merges[", r, "] '", e.str, "' is not two symbols separated by one space");
+          continue;
+        }
+        a = e.str.substr(0, sp);
+        b = e.str.substr(sp + 1);
+      } else if (e.type == JVal::Arr && e.arr.size() == 2 && e.arr[0].type == JVal::Str && e.arr[1].type == JVal::Str) {
+        a = e.arr[0].str;
+        b = e.arr[1].str;
+      } else {
+        err = str("model.merges[", r, "] is neither \"a b\" nor [\"a\", \"b\"]");
+        continue;
+      }
+      int32_t ia = m.vocab.find(a), ib = m.vocab.find(b);
+      cat.assign(a);
+      cat.append(b);
+      int32_t ic = m.vocab.find(cat);
+      if (ia < 0) err = str("model.merges[", r, "] names unknown symbol '", a, "'");
+      else if (ib < 0) err = str("model.merges[", r, "] names unknown symbol '", b, "'");
+      else if (ic < 0) err = str("model.merges[", r, "] result '", cat, "' is not in the vocab");
+      mid[3 * r] = ia, mid[3 * r + 1] = ib, mid[3 * r + 2] = ic;
     }
-    int32_t ia = m.vocab.find(a), ib = m.vocab.find(b);
-    if (ia < 0) bad(what, str("model.merges[", r, "] names unknown symbol '", a, "'"));
-    if (ib < 0) bad(what, str("model.merges[", r, "] names unknown symbol '", b, "'"));
-    cat.assign(a);
-    cat.append(b);
-    int32_t ic = m.vocab.find(cat);
-    if (ic < 0) bad(what, str("model.merges[", r, "] result '", cat, "' is not in the vocab"));
-    m.merges.insert(ia, ib, (int32_t)r, ic);  // a duplicate keeps its first (lowest) rank, as HF
+    if (!err.empty()) merr[omp_get_thread_num()] = err;
   }
+  for (auto& e : merr)
+    if (!e.empty()) bad(what, e);  // first thread's error = lowest merge index among failures
+  m.merges.init(nm);
+  for (size_t r = 0; r < nm; r++)
+    m.merges.insert(mid[3 * r], mid[3 * r + 1], (int32_t)r, mid[3 * r + 2]);  // a duplicate keeps its first rank, as HF
 
   if (const JVal* nm = root.get("normalizer")) parse_normalizer(*nm, m.nfc, what);
   if (const JVal* pt = root.get("pre_tokenizer")) parse_pre_tokenizer(*pt, m.pre, what);
@@ -346,7 +370,7 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
       if (!c || c->type != JVal::Str || c->str.empty()) bad(what, "added_tokens: entry without content");
       if (flag(a, "lstrip", false) || flag(a, "rstrip", false) || flag(a, "single_word", false))
         bad(what, str("added_tokens: '", c->str, "' uses lstrip/rstrip/single_word, which is not supported"));
-      AddedToken t{(int32_t)a.get("id")->num, c->str, flag(a, "special", false), flag(a, "normalized", false)};
+      AddedToken t{(int32_t)a.get("id")->num, std::string(c->str), flag(a, "special", false), flag(a, "normalized", false)};
       if (!m.sym[t.id].empty() && m.sym[t.id] != t.content)
         bad(what, str("added_tokens: id ", t.id, " is '", t.content, "' but the vocab has '", m.sym[t.id], "'"));
       m.sym[t.id] = t.content;
