@@ -1,0 +1,105 @@
+// r1 data <stage>: the pretraining data pipeline (dedup, mcq, train-classifier,
+// classify, order-code, decontam). Each stage streams JSONL or .zst JSONL,
+// writes DIR/<input file name> per input plus a report JSON, and prints a
+// one-line summary.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "cli/common.h"
+#include "cli/registry.h"
+#include "data/dedup.h"
+
+using namespace r1;
+using namespace r1::data;
+
+namespace {
+
+struct IoFlags {
+  std::vector<std::string> inputs;
+  std::string out;
+  std::string field = "text";
+  double max_doc_mb = 64, batch_mb = 64;
+  bool keep_empty = false;
+  int threads = 0;
+  ReadOptions read() const {
+    ReadOptions r;
+    r.field = field;
+    R1_CHECK(max_doc_mb > 0 && batch_mb > 0, "--max-doc-mb and --batch-mb must be positive");
+    r.max_doc_bytes = (size_t)(max_doc_mb * 1048576.0);
+    r.batch_bytes = (size_t)(batch_mb * 1048576.0);
+    r.keep_empty = keep_empty;
+    return r;
+  }
+};
+
+void add_io(CLI::App* sc, IoFlags& io, bool need_out) {
+  sc->add_option("inputs", io.inputs, "input JSONL files (.zst accepted)")->required();
+  auto* o = sc->add_option("--out", io.out, "output directory: DIR/<input file name> per input, plus the report");
+  if (need_out) o->required();
+  sc->add_option("--field", io.field, "JSON member holding the document text")->default_val("text");
+  sc->add_option("--max-doc-mb", io.max_doc_mb, "lines longer than this are skipped (counted as too_large)")->default_val(64);
+  sc->add_option("--batch-mb", io.batch_mb, "bytes of input held in memory at once")->default_val(64);
+  sc->add_flag("--keep-empty", io.keep_empty, "keep documents whose text is empty or whitespace");
+  cli::add_threads_flag(*sc, io.threads);
+}
+
+void summary(const json& rep, const std::string& stage) {
+  const json& t = rep.contains("total") ? rep["total"] : rep;
+  fprintf(stderr, "r1 data %s: %lld docs in, %lld kept", stage.c_str(), (long long)t.value("docs", 0ll),
+          (long long)t.value("kept", 0ll));
+  if (t.contains("skipped")) {
+    long long bad = 0;
+    for (auto& [k, v] : t["skipped"].items())
+      if (k != "blank") bad += v.get<long long>();
+    if (bad) fprintf(stderr, ", %lld bad lines skipped (see report)", bad);
+  }
+  fprintf(stderr, ", %.1f MB/s\n", rep.value("mb_per_s", 0.0));
+}
+
+}  // namespace
+
+static int cmd_data(int argc, char** argv) {
+  CLI::App app{"Pretraining data pipeline stages", "r1 data"};
+  app.require_subcommand(1);
+  int top_threads = 0;
+  cli::add_threads_flag(app, top_threads);
+
+  // dedup
+  IoFlags dio;
+  DedupRun drun;
+  std::string unit = "word";
+  auto* dsc = app.add_subcommand("dedup", "exact + MinHash-LSH near-duplicate removal across dumps (earlier wins)");
+  add_io(dsc, dio, false);
+  dsc->add_option("--shingle", drun.dedup.shingle, "n-gram size for MinHash")->default_val(drun.dedup.shingle);
+  dsc->add_option("--shingle-unit", unit, "word or char n-grams")->default_val("word")->check(CLI::IsMember({"word", "char"}));
+  dsc->add_option("--num-perm", drun.dedup.num_perm, "MinHash permutations")->default_val(drun.dedup.num_perm);
+  dsc->add_option("--bands", drun.dedup.bands, "LSH bands")->default_val(drun.dedup.bands);
+  dsc->add_option("--rows", drun.dedup.rows, "LSH rows per band")->default_val(drun.dedup.rows);
+  dsc->add_option("--threshold", drun.dedup.threshold, "Jaccard threshold for near duplicates")->default_val(drun.dedup.threshold);
+  dsc->add_option("--seed", drun.dedup.seed, "hash seed")->default_val(drun.dedup.seed);
+  bool no_exact = false, no_near = false;
+  dsc->add_flag("--no-exact", no_exact, "skip exact (normalised-hash) dedup");
+  dsc->add_flag("--no-near", no_near, "skip near-duplicate dedup");
+  dsc->add_option("--removed-log", drun.removed_log, "JSONL of removed documents (file, line, reason, dup_of)");
+
+  R1_PARSE(app, argc, argv);
+
+  if (dsc->parsed()) {
+    set_threads(dio.threads ? dio.threads : top_threads);
+    drun.inputs = dio.inputs;
+    drun.out_dir = dio.out;
+    drun.read = dio.read();
+    drun.dedup.char_ngrams = unit == "char";
+    drun.dedup.exact = !no_exact;
+    drun.dedup.near = !no_near;
+    json rep = run_dedup(drun);
+    if (dio.out.empty()) printf("%s\n", rep.dump(2).c_str());
+    summary(rep, "dedup");
+    return 0;
+  }
+  return 1;
+}
+R1_COMMAND("data", "pretraining data pipeline: dedup, mcq, train-classifier, classify, order-code, decontam", cmd_data);
