@@ -10,7 +10,9 @@
 #include "base/json.h"
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "data/decontam.h"
 #include "data/dedup.h"
+#include "data/mcq.h"
 
 using namespace r1;
 using namespace r1::data;
@@ -85,6 +87,28 @@ static int cmd_data(int argc, char** argv) {
   dsc->add_flag("--no-near", no_near, "skip near-duplicate dedup");
   dsc->add_option("--removed-log", drun.removed_log, "JSONL of removed documents (file, line, reason, dup_of)");
 
+  // mcq
+  IoFlags mio;
+  McqRun mrun;
+  std::string eval_labelled;
+  auto* msc = app.add_subcommand("mcq", "detect exam-style multiple-choice items; drop, count or tag them");
+  add_io(msc, mio, false);
+  msc->add_option("--mode", mrun.mode, "drop | count | tag (adds \"mcq_items\")")->default_val("drop");
+  msc->add_option("--min-items", mrun.mcq.min_items, "items that make a document multiple-choice")->default_val(1);
+  auto* mesc = app.add_subcommand("mcq-eval", "precision/recall of the MC detector on a labelled JSONL (text, label)");
+  mesc->add_option("labelled", eval_labelled, "labelled JSONL")->required();
+  int me_threads = 0;
+  cli::add_threads_flag(*mesc, me_threads);
+
+  // decontam
+  IoFlags cio;
+  DecontamRun crun;
+  auto* csc = app.add_subcommand("decontam", "drop documents sharing an n-gram (default 10 words) with evaluation problems");
+  add_io(csc, cio, false);
+  csc->add_option("--eval", crun.eval_files, "evaluation problems (JSONL), repeatable")->required();
+  csc->add_option("--eval-field", crun.eval_fields, "fields tried for the problem text, in order");
+  csc->add_option("--ngram", crun.n, "n-gram length in words")->default_val(10);
+
   R1_PARSE(app, argc, argv);
 
   if (dsc->parsed()) {
@@ -98,6 +122,31 @@ static int cmd_data(int argc, char** argv) {
     json rep = run_dedup(drun);
     if (dio.out.empty()) printf("%s\n", rep.dump(2).c_str());
     summary(rep, "dedup");
+    return 0;
+  }
+  if (msc->parsed()) {
+    set_threads(mio.threads ? mio.threads : top_threads);
+    mrun.inputs = mio.inputs;
+    mrun.out_dir = mio.out;
+    mrun.read = mio.read();
+    json rep = run_mcq(mrun);
+    if (mio.out.empty()) printf("%s\n", rep.dump(2).c_str());
+    summary(rep, "mcq");
+    return 0;
+  }
+  if (mesc->parsed()) {
+    json rep = evaluate_mcq(eval_labelled);
+    printf("%s\n", rep.dump(2).c_str());
+    return 0;
+  }
+  if (csc->parsed()) {
+    set_threads(cio.threads ? cio.threads : top_threads);
+    crun.inputs = cio.inputs;
+    crun.out_dir = cio.out;
+    crun.read = cio.read();
+    json rep = run_decontam(crun);
+    if (cio.out.empty()) printf("%s\n", rep.dump(2).c_str());
+    summary(rep, "decontam");
     return 0;
   }
   return 1;
