@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "data/classifier.h"
 #include "data/decontam.h"
 #include "data/dedup.h"
 #include "data/mcq.h"
@@ -109,6 +110,39 @@ static int cmd_data(int argc, char** argv) {
   csc->add_option("--eval-field", crun.eval_fields, "fields tried for the problem text, in order");
   csc->add_option("--ngram", crun.n, "n-gram length in words")->default_val(10);
 
+  // train-classifier (DeepSeekMath iterations) and classify
+  MathIterRun trun;
+  int t_threads = 0;
+  auto* tsc = app.add_subcommand("train-classifier", "iterated fastText-style math classifier (DeepSeekMath recipe)");
+  tsc->add_option("corpus", trun.corpus, "corpus JSONL files to mine")->required();
+  tsc->add_option("--seed-positives", trun.seed_positives, "seed positive pages (JSONL)")->required();
+  tsc->add_option("--heldout", trun.heldout, "held-out labelled JSONL (text, label) for P/R per iteration");
+  tsc->add_option("--out", trun.out_dir, "output directory: model.bin, train_report.json, collected pages")->required();
+  tsc->add_option("--iterations", trun.iterations, "train/score/collect rounds")->default_val(4);
+  tsc->add_option("--negatives-per-positive", trun.negatives_per_positive, "random corpus negatives per positive")->default_val(1.0);
+  tsc->add_option("--collect-threshold", trun.collect_threshold, "score at which a page is collected")->default_val(0.5);
+  tsc->add_option("--top", trun.top, "collect at most this many pages per round, best first (0 = no cap)")->default_val(0);
+  tsc->add_option("--domain-frac", trun.domain_frac, "domains with more than this fraction collected are math-related")->default_val(0.1);
+  tsc->add_option("--domain-min-score", trun.domain_min_score, "score needed to join via a math-related domain")->default_val(0.2);
+  tsc->add_option("--url-field", trun.url_field, "JSON member with the page URL")->default_val("url");
+  tsc->add_option("--dim", trun.ft.dim, "embedding size")->default_val(256);
+  tsc->add_option("--lr", trun.ft.lr, "learning rate")->default_val(0.1);
+  tsc->add_option("--word-ngrams", trun.ft.word_ngrams, "max word n-gram length")->default_val(3);
+  tsc->add_option("--min-count", trun.ft.min_count, "min word count for the vocabulary")->default_val(3);
+  tsc->add_option("--epochs", trun.ft.epochs, "epochs")->default_val(3);
+  tsc->add_option("--buckets", trun.ft.buckets, "hashed n-gram rows")->default_val(1 << 17);
+  tsc->add_option("--seed", trun.ft.seed, "RNG seed")->default_val(1);
+  tsc->add_option("--field", trun.read.field, "JSON member holding the text")->default_val("text");
+  cli::add_threads_flag(*tsc, t_threads);
+
+  IoFlags kio;
+  ClassifyRun krun;
+  auto* ksc = app.add_subcommand("classify", "score documents with a saved classifier; keep positives or tag scores");
+  add_io(ksc, kio, false);
+  ksc->add_option("--model", krun.model, "model.bin from train-classifier")->required();
+  ksc->add_option("--mode", krun.mode, "filter (keep score >= threshold) | tag (add \"math_score\")")->default_val("filter");
+  ksc->add_option("--threshold", krun.threshold, "positive at or above this score")->default_val(0.5);
+
   R1_PARSE(app, argc, argv);
 
   if (dsc->parsed()) {
@@ -147,6 +181,28 @@ static int cmd_data(int argc, char** argv) {
     json rep = run_decontam(crun);
     if (cio.out.empty()) printf("%s\n", rep.dump(2).c_str());
     summary(rep, "decontam");
+    return 0;
+  }
+  if (tsc->parsed()) {
+    set_threads(t_threads ? t_threads : top_threads);
+    json rep = run_math_iterate(trun);
+    for (auto& it : rep["iterations"]) {
+      fprintf(stderr, "iteration %d: %lld positives", it["iteration"].get<int>(), it["positives"].get<long long>());
+      if (it.contains("heldout"))
+        fprintf(stderr, ", held-out precision %.3f recall %.3f", it["heldout"]["precision"].get<double>(),
+                it["heldout"]["recall"].get<double>());
+      fprintf(stderr, ", collected %lld\n", it["collected"].get<long long>());
+    }
+    return 0;
+  }
+  if (ksc->parsed()) {
+    set_threads(kio.threads ? kio.threads : top_threads);
+    krun.inputs = kio.inputs;
+    krun.out_dir = kio.out;
+    krun.read = kio.read();
+    json rep = run_classify(krun);
+    if (kio.out.empty()) printf("%s\n", rep.dump(2).c_str());
+    summary(rep, "classify");
     return 0;
   }
   return 1;
