@@ -304,7 +304,7 @@ LossResult TrainModel::loss(Tape& t, const Batch& b0, const LossOptions& lo) {
       ids[n] = b.tokens[m];
       pos[n] = b.pos[m];
       lay.seg[n] = b.seg[m];
-      targets[n] = b.seg[m + 1] == b.seg[m] ? b.tokens[m + 1] : -1;
+      targets[n] = b.seg[m] >= 0 && b.seg[m + 1] == b.seg[m] ? b.tokens[m + 1] : -1;  // seg < 0: padding
     }
   LossResult res;
   std::vector<Var> aux;
@@ -325,7 +325,7 @@ LossResult TrainModel::loss(Tape& t, const Batch& b0, const LossOptions& lo) {
         for (int64_t i = 0; i < T; ++i) {
           const int64_t n = r * T + i, m = r * L + i;
           e_ids[n] = i + k < L ? b.tokens[m + k] : 0;
-          tg[n] = (i + k + 1 < L && b.seg[m + k + 1] == b.seg[m]) ? b.tokens[m + k + 1] : -1;
+          tg[n] = (i + k + 1 < L && b.seg[m] >= 0 && b.seg[m + k + 1] == b.seg[m]) ? b.tokens[m + k + 1] : -1;
         }
       // h'_i = eh_proj [enorm(Emb(t_{i+k})) ; hnorm(h^{k-1}_i)]  (V3 eq. 21, DeepSeek's storage order)
       Var e = embedding(t, embed, e_ids);
