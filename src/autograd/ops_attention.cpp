@@ -36,7 +36,7 @@ Var rope(Tape& t, const Var& x, const std::vector<float>& inv_freq, const std::v
   Var y = make_var(Tensor::empty(x->v.shape()), needs_grad(t, {&x}));
   const float* xv = x->val();
   float* yv = y->val();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * H * r > 16384)
   for (int64_t n = 0; n < N; ++n)
     for (int64_t h = 0; h < H; ++h) {
       const float* a = xv + (n * H + h) * r;
@@ -51,7 +51,7 @@ Var rope(Tape& t, const Var& x, const std::vector<float>& inv_freq, const std::v
     t.push([x, y, cs = std::move(cs), sn = std::move(sn), N, H, P, r] {
       const float* dy = y->grad();
       float* dx = x->grad();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * H * r > 16384)
       for (int64_t n = 0; n < N; ++n)
         for (int64_t h = 0; h < H; ++h) {
           const float* g = dy + (n * H + h) * r;
@@ -99,7 +99,7 @@ Var mla_attention(Tape& t, const Var& q_nope, const Var& q_pe, const Var& k_nope
   const float *qn = q_nope->val(), *qp = q_pe->val(), *kn = k_nope->val(), *kp = k_pe->val(), *vv = v->val();
   float* o = out->val();
   float* Pall = Pt.f32();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * H * T * T > 16384)
   for (int64_t bh = 0; bh < B * H; ++bh) {
     const int64_t b = bh / H, h = bh % H;
     float* P = Pall + bh * T * T;
@@ -140,7 +140,7 @@ Var mla_attention(Tape& t, const Var& q_nope, const Var& q_pe, const Var& k_nope
       // k_pe is shared by heads: per-head partials, reduced in head order for determinism.
       Tensor dkp_h = Tensor::empty({B, H, T, r});
       Tensor dS_all = Tensor::empty({B * H, T, T});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * H * T * T > 16384)
       for (int64_t bh = 0; bh < B * H; ++bh) {
         const int64_t b = bh / H, h = bh % H, base = b * T;
         const float* P = Pall + bh * T * T;

@@ -20,7 +20,7 @@ static Var out_var(Shape s, bool rg) { return make_var(Tensor::empty(std::move(s
 // ---------- embedding ----------
 // fwd: out[n, :] = W[ids[n], :]           W [V, C], out [N, C]
 static void embedding_forward(float* out, const float* W, const int32_t* ids, int64_t N, int64_t C) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * C > 16384)
   for (int64_t n = 0; n < N; ++n) std::memcpy(out + n * C, W + (int64_t)ids[n] * C, C * sizeof(float));
 }
 // bwd: dW[ids[n], :] += dout[n, :]  (serial: rows may repeat)
@@ -45,7 +45,7 @@ Var embedding(Tape& t, const Var& W, const std::vector<int32_t>& ids) {
 
 // ---------- linear ----------
 static void round_bf16(float* dst, const float* src, int64_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
   for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
 }
 // fwd: y[N, M] = x[N, K] W[M, K]^T
@@ -97,7 +97,7 @@ Var linear(Tape& t, const Var& x, const Var& W) {
 // ---------- RMSNorm ----------
 // fwd: rstd[n] = 1/sqrt(mean_c x^2 + eps); y[n,c] = x[n,c] rstd[n] w[c]      x [N, C]
 static void rmsnorm_forward(float* y, float* rstd, const float* x, const float* w, int64_t N, int64_t C, float eps) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * C > 16384)
   for (int64_t n = 0; n < N; ++n) {
     const float* xr = x + n * C;
     double ss = 0;
@@ -111,7 +111,7 @@ static void rmsnorm_forward(float* y, float* rstd, const float* x, const float* 
 static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float* x, const float* w, const float* rstd,
                              int64_t N, int64_t C) {
   if (dx) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * C > 16384)
     for (int64_t n = 0; n < N; ++n) {
       const float *xr = x + n * C, *dyr = dy + n * C;
       double dot = 0;
@@ -122,7 +122,7 @@ static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float*
     }
   }
   if (dw) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * C > 16384)
     for (int64_t c = 0; c < C; ++c) {
       double s = 0;
       for (int64_t n = 0; n < N; ++n) s += (double)dy[n * C + c] * x[n * C + c] * rstd[n];
@@ -153,7 +153,7 @@ Var add(Tape& t, const Var& a, const Var& b) {
   Var y = out_var(a->v.shape(), needs_grad(t, {&a, &b}));
   float* yo = y->val();
   const float *pa = a->val(), *pb = b->val();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
   for (int64_t i = 0; i < n; ++i) yo[i] = pa[i] + pb[i];
   if (y->requires_grad)
     t.push([a, b, y, n] {
@@ -161,7 +161,7 @@ Var add(Tape& t, const Var& a, const Var& b) {
       for (const Var* p : {&a, &b}) {
         if (!(*p)->requires_grad) continue;
         float* d = (*p)->grad();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
         for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
       }
     });
@@ -190,7 +190,7 @@ Var swiglu(Tape& t, const Var& g, const Var& u) {
   Var y = out_var(g->v.shape(), needs_grad(t, {&g, &u}));
   float* yo = y->val();
   const float *pg = g->val(), *pu = u->val();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
   for (int64_t i = 0; i < n; ++i) {
     float s = 1.0f / (1.0f + std::exp(-pg[i]));
     yo[i] = pg[i] * s * pu[i];
@@ -200,7 +200,7 @@ Var swiglu(Tape& t, const Var& g, const Var& u) {
       const float *dy = y->grad(), *pg = g->val(), *pu = u->val();
       float* dg = g->requires_grad ? g->grad() : nullptr;
       float* du = u->requires_grad ? u->grad() : nullptr;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
       for (int64_t i = 0; i < n; ++i) {
         float s = 1.0f / (1.0f + std::exp(-pg[i]));
         if (dg) dg[i] += dy[i] * pu[i] * s * (1.0f + pg[i] * (1.0f - s));

@@ -9,7 +9,7 @@ namespace r1::ag {
 // logp[n] = logits[n, y_n] - logsumexp(logits[n, :]);  lse kept for backward.
 static void logsumexp_rows(std::vector<float>& lse, const float* lg, int64_t N, int64_t V) {
   lse.resize(N);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * V > 16384)
   for (int64_t n = 0; n < N; ++n) {
     const float* l = lg + n * V;
     float mx = l[0];
@@ -28,7 +28,7 @@ static void check_targets(const std::vector<int32_t>& y, int64_t N, int64_t V, i
 // bwd of logp[n]: dlogits[n, v] += g[n] * (1[v == y_n] - softmax_v)
 static void logp_backward(float* dlg, const float* lg, const std::vector<float>& lse, const std::vector<int32_t>& y,
                           const float* gn, float gscalar, int64_t N, int64_t V, int32_t ignore) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * V > 16384)
   for (int64_t n = 0; n < N; ++n) {
     if (y[n] == ignore) continue;
     const float g = gn ? gn[n] : gscalar;

@@ -18,7 +18,7 @@ std::vector<int64_t> Routing::load() const {
 
 // affinities s[N, E] from logits: sigmoid, or softmax over E
 static void gate_scores(float* s, const float* lg, int64_t N, int E, bool sigmoid) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * E > 16384)
   for (int64_t n = 0; n < N; ++n) {
     const float* l = lg + n * E;
     float* o = s + n * E;
@@ -35,7 +35,7 @@ static void gate_scores(float* s, const float* lg, int64_t N, int E, bool sigmoi
 
 // ds[N, E] (dense) -> dlogits += ds through sigmoid / softmax
 static void gate_scores_backward(float* dlg, const float* ds, const float* s, int64_t N, int E, bool sigmoid) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * E > 16384)
   for (int64_t n = 0; n < N; ++n) {
     const float *d = ds + n * E, *p = s + n * E;
     float* o = dlg + n * E;
@@ -70,7 +70,7 @@ Var moe_route(Tape& t, const Var& logits, const float* bias, const RouteConfig& 
   const float* s = R.scores.f32();
   float* wv = w->val();
   const int G = rc.n_group, gsz = E / G;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N > 256)
   for (int64_t n = 0; n < N; ++n) {
     std::vector<float> sel(E);
     for (int e = 0; e < E; ++e) sel[e] = s[n * E + e] + (bias ? bias[e] : 0.0f);
@@ -181,7 +181,7 @@ Var moe_combine(Tape& t, const std::vector<Var>& ys, const Var& w, const Routing
   const float* wv = w->val();
   float* o = out->val();
   const int K = r.K;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (r.N * K * C > 16384)
   for (int64_t n = 0; n < r.N; ++n)
     for (int k = 0; k < K; ++k) {
       const int e = r.idx[n * K + k];
@@ -197,7 +197,7 @@ Var moe_combine(Tape& t, const std::vector<Var>& ys, const Var& w, const Routing
       std::vector<float*> dys(ys.size(), nullptr);
       for (size_t e = 0; e < ys.size(); ++e)
         if (ys[e]->requires_grad) dys[e] = ys[e]->grad();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * K * C > 16384)
       for (int64_t n = 0; n < N; ++n)
         for (int k = 0; k < K; ++k) {
           const int e = idx[n * K + k];

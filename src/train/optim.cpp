@@ -25,7 +25,7 @@ void AdamW::step(float lr) {
     const float* g = v->grad();
     float *m = m_[i].f32(), *s = v_[i].f32();
     const float wd = p_[i].decay ? c_.weight_decay : 0.0f, b1 = c_.beta1, b2 = c_.beta2, eps = c_.eps;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > 16384)
     for (int64_t j = 0; j < n; ++j) {
       m[j] = b1 * m[j] + (1 - b1) * g[j];
       s[j] = b2 * s[j] + (1 - b2) * g[j] * g[j];
