@@ -1,0 +1,186 @@
+// RoPE (interleaved pairs) and causal MLA attention: forward and backward.
+#include <cblas.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "autograd/ops.h"
+#include "base/error.h"
+
+namespace r1::ag {
+
+// ---------- RoPE ----------
+// theta = pos[n] * inv_freq[i] (float32 product, as model.py's outer());
+// fwd: (a, b) -> (a c - b s, a s + b c);  bwd: (da, db) = (dy0 c + dy1 s, -dy0 s + dy1 c)
+static void rope_tables(std::vector<float>& cs, std::vector<float>& sn, const std::vector<float>& inv_freq,
+                        const std::vector<int32_t>& pos) {
+  const int64_t N = (int64_t)pos.size(), P = (int64_t)inv_freq.size();
+  cs.resize(N * P);
+  sn.resize(N * P);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t i = 0; i < P; ++i) {
+      float th = (float)pos[n] * inv_freq[i];
+      cs[n * P + i] = (float)std::cos((double)th);
+      sn[n * P + i] = (float)std::sin((double)th);
+    }
+}
+
+Var rope(Tape& t, const Var& x, const std::vector<float>& inv_freq, const std::vector<int32_t>& pos) {
+  const int64_t P = (int64_t)inv_freq.size(), r = 2 * P, N = (int64_t)pos.size();
+  R1_CHECK(x->v.dim(-1) == r, "rope: last dim ", x->v.dim(-1), " != 2*", P);
+  R1_CHECK(N > 0 && x->numel() % (N * r) == 0, "rope: ", shape_str(x->v.shape()), " vs ", N, " positions");
+  const int64_t H = x->numel() / (N * r);
+  std::vector<float> cs, sn;
+  rope_tables(cs, sn, inv_freq, pos);
+  Var y = make_var(Tensor::empty(x->v.shape()), needs_grad(t, {&x}));
+  const float* xv = x->val();
+  float* yv = y->val();
+#pragma omp parallel for schedule(static) if (N * H * r > 16384)
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < H; ++h) {
+      const float* a = xv + (n * H + h) * r;
+      float* o = yv + (n * H + h) * r;
+      for (int64_t i = 0; i < P; ++i) {
+        float c = cs[n * P + i], s = sn[n * P + i];
+        o[2 * i] = a[2 * i] * c - a[2 * i + 1] * s;
+        o[2 * i + 1] = a[2 * i] * s + a[2 * i + 1] * c;
+      }
+    }
+  if (y->requires_grad)
+    t.push([x, y, cs = std::move(cs), sn = std::move(sn), N, H, P, r] {
+      const float* dy = y->grad();
+      float* dx = x->grad();
+#pragma omp parallel for schedule(static) if (N * H * r > 16384)
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t h = 0; h < H; ++h) {
+          const float* g = dy + (n * H + h) * r;
+          float* d = dx + (n * H + h) * r;
+          for (int64_t i = 0; i < P; ++i) {
+            float c = cs[n * P + i], s = sn[n * P + i];
+            d[2 * i] += g[2 * i] * c + g[2 * i + 1] * s;
+            d[2 * i + 1] += -g[2 * i] * s + g[2 * i + 1] * c;
+          }
+        }
+    });
+  return y;
+}
+
+// ---------- MLA attention ----------
+// For row b, head h (T tokens): S = scale*(Qn Kn^T + Qp Kp^T) [T, T]; mask s > t or
+// other segment; P = softmax_rows(S); O = P V.  Backward:
+// dP = dO V^T; dV += P^T dO; dS = P*(dP - rowsum(dP*P)) * scale;
+// dQn += dS Kn; dKn += dS^T Qn; dQp += dS Kp; dKp += dS^T Qp (summed over heads).
+static void seg_starts(std::vector<int64_t>& st, const AttnLayout& lay) {
+  const int64_t B = lay.B, T = lay.T;
+  st.assign(B * T, 0);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < T; ++i) {
+      int64_t n = b * T + i;
+      if (i == 0) st[n] = 0;
+      else st[n] = (lay.seg.empty() || lay.seg[n] == lay.seg[n - 1]) ? st[n - 1] : i;
+    }
+}
+
+Var mla_attention(Tape& t, const Var& q_nope, const Var& q_pe, const Var& k_nope, const Var& k_pe, const Var& v,
+                  const AttnLayout& lay, float sc) {
+  const int64_t B = lay.B, T = lay.T, N = B * T;
+  R1_CHECK(q_nope->v.ndim() == 3 && q_nope->v.dim(0) == N, "mla_attention: q_nope ", shape_str(q_nope->v.shape()),
+           " vs ", N, " tokens");
+  const int64_t H = q_nope->v.dim(1), dn = q_nope->v.dim(2), r = q_pe->v.dim(-1), dv = v->v.dim(-1);
+  R1_CHECK(q_pe->numel() == N * H * r && k_nope->numel() == N * H * dn && k_pe->numel() == N * r &&
+               v->numel() == N * H * dv,
+           "mla_attention: inconsistent shapes");
+  R1_CHECK(lay.seg.empty() || (int64_t)lay.seg.size() == N, "mla_attention: seg ids ", lay.seg.size(), " vs ", N);
+  std::vector<int64_t> st;
+  seg_starts(st, lay);
+  Var out = make_var(Tensor::empty({N, H * dv}), needs_grad(t, {&q_nope, &q_pe, &k_nope, &k_pe, &v}));
+  Tensor Pt = Tensor::empty({B, H, T, T});
+  const float *qn = q_nope->val(), *qp = q_pe->val(), *kn = k_nope->val(), *kp = k_pe->val(), *vv = v->val();
+  float* o = out->val();
+  float* Pall = Pt.f32();
+#pragma omp parallel for schedule(static) if (B * H * T * T > 16384)
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    const int64_t b = bh / H, h = bh % H;
+    float* P = Pall + bh * T * T;
+    const int64_t base = b * T;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dn, sc, qn + (base * H + h) * dn, H * dn,
+                kn + (base * H + h) * dn, H * dn, 0.0f, P, T);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, r, sc, qp + (base * H + h) * r, H * r, kp + base * r, r,
+                1.0f, P, T);
+    for (int64_t i = 0; i < T; ++i) {
+      float* row = P + i * T;
+      const int64_t s0 = st[base + i];
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = s0; j <= i; ++j) mx = std::max(mx, row[j]);
+      double sum = 0;
+      for (int64_t j = 0; j < T; ++j) {
+        if (j < s0 || j > i) {
+          row[j] = 0;
+          continue;
+        }
+        row[j] = std::exp(row[j] - mx);
+        sum += row[j];
+      }
+      const float inv = (float)(1.0 / sum);
+      for (int64_t j = s0; j <= i; ++j) row[j] *= inv;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dv, T, 1.0f, P, T, vv + (base * H + h) * dv, H * dv,
+                0.0f, o + base * H * dv + h * dv, H * dv);
+  }
+  if (out->requires_grad)
+    t.push([=] {
+      const float *qn = q_nope->val(), *qp = q_pe->val(), *kn = k_nope->val(), *kp = k_pe->val(), *vv = v->val();
+      const float* dO = out->grad();
+      const float* Pall = Pt.f32();
+      float* dqn = q_nope->requires_grad ? q_nope->grad() : nullptr;
+      float* dqp = q_pe->requires_grad ? q_pe->grad() : nullptr;
+      float* dkn = k_nope->requires_grad ? k_nope->grad() : nullptr;
+      float* dv_ = v->requires_grad ? v->grad() : nullptr;
+      // k_pe is shared by heads: per-head partials, reduced in head order for determinism.
+      Tensor dkp_h = Tensor::empty({B, H, T, r});
+      Tensor dS_all = Tensor::empty({B * H, T, T});
+#pragma omp parallel for schedule(static) if (B * H * T * T > 16384)
+      for (int64_t bh = 0; bh < B * H; ++bh) {
+        const int64_t b = bh / H, h = bh % H, base = b * T;
+        const float* P = Pall + bh * T * T;
+        float* dS = dS_all.f32() + bh * T * T;
+        const float* dOh = dO + base * H * dv + h * dv;
+        // dP = dO V^T
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dv, 1.0f, dOh, H * dv, vv + (base * H + h) * dv,
+                    H * dv, 0.0f, dS, T);
+        if (dv_)
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dv, T, 1.0f, P, T, dOh, H * dv, 1.0f,
+                      dv_ + (base * H + h) * dv, H * dv);
+        for (int64_t i = 0; i < T; ++i) {
+          float* d = dS + i * T;
+          const float* p = P + i * T;
+          double dot = 0;
+          for (int64_t j = 0; j <= i; ++j) dot += (double)d[j] * p[j];
+          for (int64_t j = 0; j < T; ++j) d[j] = j <= i ? p[j] * (d[j] - (float)dot) * sc : 0.0f;
+        }
+        if (dqn)
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dn, T, 1.0f, dS, T, kn + (base * H + h) * dn,
+                      H * dn, 1.0f, dqn + (base * H + h) * dn, H * dn);
+        if (dkn)
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dn, T, 1.0f, dS, T, qn + (base * H + h) * dn, H * dn,
+                      1.0f, dkn + (base * H + h) * dn, H * dn);
+        if (dqp)
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, r, T, 1.0f, dS, T, kp + base * r, r, 1.0f,
+                      dqp + (base * H + h) * r, H * r);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, r, T, 1.0f, dS, T, qp + (base * H + h) * r, H * r,
+                    0.0f, dkp_h.f32() + bh * T * r, r);
+      }
+      if (k_pe->requires_grad) {
+        float* dkp = k_pe->grad();
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t h = 0; h < H; ++h) {
+            const float* s = dkp_h.f32() + (b * H + h) * T * r;
+            for (int64_t i = 0; i < T * r; ++i) dkp[b * T * r + i] += s[i];
+          }
+      }
+    });
+  return out;
+}
+
+}  // namespace r1::ag

@@ -1,0 +1,292 @@
+// Elementwise, normalisation, embedding and GEMM ops: forward and backward
+// kernels side by side, then the tape wrappers.
+#include <cblas.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "autograd/ops.h"
+#include "base/error.h"
+#include "tensor/dtype.h"
+
+namespace r1::ag {
+
+static bool g_bf16 = false;
+void set_bf16_gemm(bool on) { g_bf16 = on; }
+bool bf16_gemm() { return g_bf16; }
+
+static Var out_var(Shape s, bool rg) { return make_var(Tensor::empty(std::move(s)), rg); }
+
+// ---------- embedding ----------
+// fwd: out[n, :] = W[ids[n], :]           W [V, C], out [N, C]
+static void embedding_forward(float* out, const float* W, const int32_t* ids, int64_t N, int64_t C) {
+#pragma omp parallel for schedule(static) if (N * C > 16384)
+  for (int64_t n = 0; n < N; ++n) std::memcpy(out + n * C, W + (int64_t)ids[n] * C, C * sizeof(float));
+}
+// bwd: dW[ids[n], :] += dout[n, :]  (serial: rows may repeat)
+static void embedding_backward(float* dW, const float* dout, const int32_t* ids, int64_t N, int64_t C) {
+  for (int64_t n = 0; n < N; ++n) {
+    float* d = dW + (int64_t)ids[n] * C;
+    const float* s = dout + n * C;
+    for (int64_t c = 0; c < C; ++c) d[c] += s[c];
+  }
+}
+
+Var embedding(Tape& t, const Var& W, const std::vector<int32_t>& ids) {
+  const int64_t V = W->v.dim(0), C = W->v.dim(1), N = (int64_t)ids.size();
+  for (int64_t n = 0; n < N; ++n)
+    R1_CHECK(ids[n] >= 0 && ids[n] < V, "embedding: token id ", ids[n], " outside vocab of ", V);
+  Var out = out_var({N, C}, needs_grad(t, {&W}));
+  embedding_forward(out->val(), W->val(), ids.data(), N, C);
+  if (out->requires_grad)
+    t.push([W, out, ids, N, C] { embedding_backward(W->grad(), out->grad(), ids.data(), N, C); });
+  return out;
+}
+
+// ---------- linear ----------
+static void round_bf16(float* dst, const float* src, int64_t n) {
+#pragma omp parallel for schedule(static) if (n > 16384)
+  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
+}
+// fwd: y[N, M] = x[N, K] W[M, K]^T
+static void linear_forward(float* y, const float* x, const float* W, int64_t N, int64_t K, int64_t M) {
+  if (N == 0 || M == 0) return;
+  if (K == 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, M, K, 1.0f, x, K, W, K, 0.0f, y, M);
+}
+// bwd: dx[N, K] += dy[N, M] W[M, K];  dW[M, K] += dy^T[M, N] x[N, K]
+static void linear_backward(float* dx, float* dW, const float* dy, const float* x, const float* W, int64_t N,
+                            int64_t K, int64_t M) {
+  if (N == 0 || M == 0 || K == 0) return;
+  if (dx) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, K, M, 1.0f, dy, M, W, K, 1.0f, dx, K);
+  if (dW) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, K, N, 1.0f, dy, M, x, K, 1.0f, dW, K);
+}
+
+Var linear(Tape& t, const Var& x, const Var& W) {
+  const int64_t M = W->v.dim(0), K = W->v.dim(1);
+  R1_CHECK(x->v.ndim() >= 1 && x->v.dim(-1) == K, "linear: input ", shape_str(x->v.shape()), " vs weight ",
+           shape_str(W->v.shape()));
+  const int64_t N = x->numel() / (K ? K : 1);
+  Shape os = x->v.shape();
+  os.back() = M;
+  Var y = out_var(os, needs_grad(t, {&x, &W}));
+  if (!g_bf16) {
+    linear_forward(y->val(), x->val(), W->val(), N, K, M);
+    if (y->requires_grad)
+      t.push([x, W, y, N, K, M] {
+        linear_backward(x->requires_grad ? x->grad() : nullptr, W->requires_grad ? W->grad() : nullptr, y->grad(),
+                        x->val(), W->val(), N, K, M);
+      });
+    return y;
+  }
+  // BF16 mixed precision: GEMM operands rounded to BF16, products summed in F32.
+  Tensor xb = Tensor::empty({N, K}), Wb = Tensor::empty({M, K});
+  round_bf16(xb.f32(), x->val(), N * K);
+  round_bf16(Wb.f32(), W->val(), M * K);
+  linear_forward(y->val(), xb.f32(), Wb.f32(), N, K, M);
+  if (y->requires_grad)
+    t.push([x, W, y, xb, Wb, N, K, M] {
+      Tensor dyb = Tensor::empty({N, M});
+      round_bf16(dyb.f32(), y->grad(), N * M);
+      linear_backward(x->requires_grad ? x->grad() : nullptr, W->requires_grad ? W->grad() : nullptr, dyb.f32(),
+                      xb.f32(), Wb.f32(), N, K, M);
+    });
+  return y;
+}
+
+// ---------- RMSNorm ----------
+// fwd: rstd[n] = 1/sqrt(mean_c x^2 + eps); y[n,c] = x[n,c] rstd[n] w[c]      x [N, C]
+static void rmsnorm_forward(float* y, float* rstd, const float* x, const float* w, int64_t N, int64_t C, float eps) {
+#pragma omp parallel for schedule(static) if (N * C > 16384)
+  for (int64_t n = 0; n < N; ++n) {
+    const float* xr = x + n * C;
+    double ss = 0;
+    for (int64_t c = 0; c < C; ++c) ss += (double)xr[c] * xr[c];
+    float r = (float)(1.0 / std::sqrt(ss / (double)C + (double)eps));
+    rstd[n] = r;
+    for (int64_t c = 0; c < C; ++c) y[n * C + c] = xr[c] * r * w[c];
+  }
+}
+// bwd: dx = rstd*(dy*w) - x*rstd^3/C * sum_c(dy*w*x);  dw[c] += sum_n dy*x*rstd
+static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float* x, const float* w, const float* rstd,
+                             int64_t N, int64_t C) {
+  if (dx) {
+#pragma omp parallel for schedule(static) if (N * C > 16384)
+    for (int64_t n = 0; n < N; ++n) {
+      const float *xr = x + n * C, *dyr = dy + n * C;
+      double dot = 0;
+      for (int64_t c = 0; c < C; ++c) dot += (double)dyr[c] * w[c] * xr[c];
+      const float r = rstd[n];
+      const float k = (float)(dot * r * r * r / (double)C);
+      for (int64_t c = 0; c < C; ++c) dx[n * C + c] += dyr[c] * w[c] * r - xr[c] * k;
+    }
+  }
+  if (dw) {
+#pragma omp parallel for schedule(static) if (N * C > 16384)
+    for (int64_t c = 0; c < C; ++c) {
+      double s = 0;
+      for (int64_t n = 0; n < N; ++n) s += (double)dy[n * C + c] * x[n * C + c] * rstd[n];
+      dw[c] += (float)s;
+    }
+  }
+}
+
+Var rmsnorm(Tape& t, const Var& x, const Var& w, float eps) {
+  const int64_t C = w->numel();
+  R1_CHECK(x->v.dim(-1) == C, "rmsnorm: input ", shape_str(x->v.shape()), " vs weight ", shape_str(w->v.shape()));
+  const int64_t N = x->numel() / C;
+  Var y = out_var(x->v.shape(), needs_grad(t, {&x, &w}));
+  Tensor rstd = Tensor::empty({N});
+  rmsnorm_forward(y->val(), rstd.f32(), x->val(), w->val(), N, C, eps);
+  if (y->requires_grad)
+    t.push([x, w, y, rstd, N, C] {
+      rmsnorm_backward(x->requires_grad ? x->grad() : nullptr, w->requires_grad ? w->grad() : nullptr, y->grad(),
+                       x->val(), w->val(), rstd.f32(), N, C);
+    });
+  return y;
+}
+
+// ---------- add / scale ----------
+Var add(Tape& t, const Var& a, const Var& b) {
+  R1_CHECK(a->numel() == b->numel(), "add: shapes ", shape_str(a->v.shape()), " and ", shape_str(b->v.shape()));
+  const int64_t n = a->numel();
+  Var y = out_var(a->v.shape(), needs_grad(t, {&a, &b}));
+  float* yo = y->val();
+  const float *pa = a->val(), *pb = b->val();
+#pragma omp parallel for schedule(static) if (n > 16384)
+  for (int64_t i = 0; i < n; ++i) yo[i] = pa[i] + pb[i];
+  if (y->requires_grad)
+    t.push([a, b, y, n] {
+      const float* dy = y->grad();
+      for (const Var* p : {&a, &b}) {
+        if (!(*p)->requires_grad) continue;
+        float* d = (*p)->grad();
+#pragma omp parallel for schedule(static) if (n > 16384)
+        for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
+      }
+    });
+  return y;
+}
+
+Var scale(Tape& t, const Var& a, float s) {
+  const int64_t n = a->numel();
+  Var y = out_var(a->v.shape(), needs_grad(t, {&a}));
+  for (int64_t i = 0; i < n; ++i) y->val()[i] = a->val()[i] * s;
+  if (y->requires_grad)
+    t.push([a, y, n, s] {
+      float* d = a->grad();
+      const float* dy = y->grad();
+      for (int64_t i = 0; i < n; ++i) d[i] += dy[i] * s;
+    });
+  return y;
+}
+
+// ---------- SwiGLU ----------
+// fwd: y = silu(g) * u = g*sig(g)*u                                 g, u [N, F]
+// bwd: dg = dy*u*sig(g)*(1 + g*(1-sig(g)));  du = dy*silu(g)
+Var swiglu(Tape& t, const Var& g, const Var& u) {
+  R1_CHECK(g->numel() == u->numel(), "swiglu: shapes ", shape_str(g->v.shape()), " and ", shape_str(u->v.shape()));
+  const int64_t n = g->numel();
+  Var y = out_var(g->v.shape(), needs_grad(t, {&g, &u}));
+  float* yo = y->val();
+  const float *pg = g->val(), *pu = u->val();
+#pragma omp parallel for schedule(static) if (n > 16384)
+  for (int64_t i = 0; i < n; ++i) {
+    float s = 1.0f / (1.0f + std::exp(-pg[i]));
+    yo[i] = pg[i] * s * pu[i];
+  }
+  if (y->requires_grad)
+    t.push([g, u, y, n] {
+      const float *dy = y->grad(), *pg = g->val(), *pu = u->val();
+      float* dg = g->requires_grad ? g->grad() : nullptr;
+      float* du = u->requires_grad ? u->grad() : nullptr;
+#pragma omp parallel for schedule(static) if (n > 16384)
+      for (int64_t i = 0; i < n; ++i) {
+        float s = 1.0f / (1.0f + std::exp(-pg[i]));
+        if (dg) dg[i] += dy[i] * pu[i] * s * (1.0f + pg[i] * (1.0f - s));
+        if (du) du[i] += dy[i] * pg[i] * s;
+      }
+    });
+  return y;
+}
+
+// ---------- narrow / concat / reshape ----------
+// fwd: y[r, j] = x[r, off + j]     x [R, D], y [R, len];  bwd: dx[r, off + j] += dy[r, j]
+Var narrow(Tape& t, const Var& x, int64_t off, int64_t len) {
+  const int64_t D = x->v.dim(-1);
+  R1_CHECK(off >= 0 && len >= 0 && off + len <= D, "narrow: [", off, ", ", off + len, ") outside last dim ", D);
+  const int64_t R = x->numel() / (D ? D : 1);
+  Shape s = x->v.shape();
+  s.back() = len;
+  Var y = out_var(s, needs_grad(t, {&x}));
+  for (int64_t r = 0; r < R; ++r) std::memcpy(y->val() + r * len, x->val() + r * D + off, len * sizeof(float));
+  if (y->requires_grad)
+    t.push([x, y, R, D, off, len] {
+      float* dx = x->grad();
+      const float* dy = y->grad();
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t j = 0; j < len; ++j) dx[r * D + off + j] += dy[r * len + j];
+    });
+  return y;
+}
+
+Var concat_last(Tape& t, const Var& a, const Var& b) {
+  const int64_t Da = a->v.dim(-1), Db = b->v.dim(-1);
+  const int64_t R = a->numel() / (Da ? Da : 1);
+  R1_CHECK(b->numel() == R * Db, "concat_last: shapes ", shape_str(a->v.shape()), " and ", shape_str(b->v.shape()));
+  Shape s = a->v.shape();
+  s.back() = Da + Db;
+  Var y = out_var(s, needs_grad(t, {&a, &b}));
+  for (int64_t r = 0; r < R; ++r) {
+    std::memcpy(y->val() + r * (Da + Db), a->val() + r * Da, Da * sizeof(float));
+    std::memcpy(y->val() + r * (Da + Db) + Da, b->val() + r * Db, Db * sizeof(float));
+  }
+  if (y->requires_grad)
+    t.push([a, b, y, R, Da, Db] {
+      const float* dy = y->grad();
+      if (a->requires_grad) {
+        float* d = a->grad();
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t j = 0; j < Da; ++j) d[r * Da + j] += dy[r * (Da + Db) + j];
+      }
+      if (b->requires_grad) {
+        float* d = b->grad();
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t j = 0; j < Db; ++j) d[r * Db + j] += dy[r * (Da + Db) + Da + j];
+      }
+    });
+  return y;
+}
+
+Var reshape(Tape& t, const Var& x, Shape s) {
+  R1_CHECK(shape_numel(s) == x->numel(), "reshape: ", shape_str(x->v.shape()), " to ", shape_str(s));
+  Var y = make_var(x->v.clone().reshape(std::move(s)), needs_grad(t, {&x}));
+  if (y->requires_grad)
+    t.push([x, y] {
+      float* d = x->grad();
+      const float* dy = y->grad();
+      for (int64_t i = 0; i < x->numel(); ++i) d[i] += dy[i];
+    });
+  return y;
+}
+
+Var weighted_sum(Tape& t, const std::vector<Var>& xs, const std::vector<float>& w) {
+  R1_CHECK(xs.size() == w.size(), "weighted_sum: ", xs.size(), " values vs ", w.size(), " weights");
+  bool rg = false;
+  for (auto& x : xs) {
+    R1_CHECK(x->numel() == 1, "weighted_sum: needs scalars");
+    rg = rg || (t.enabled && x->requires_grad);
+  }
+  Var y = out_var({1}, rg);
+  double s = 0;
+  for (size_t i = 0; i < xs.size(); ++i) s += (double)w[i] * xs[i]->val()[0];
+  y->val()[0] = (float)s;
+  if (rg)
+    t.push([xs, w, y] {
+      for (size_t i = 0; i < xs.size(); ++i)
+        if (xs[i]->requires_grad) xs[i]->grad()[0] += w[i] * y->grad()[0];
+    });
+  return y;
+}
+
+}  // namespace r1::ag

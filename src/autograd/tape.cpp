@@ -1,0 +1,35 @@
+#include "autograd/tape.h"
+
+#include <cstring>
+
+#include "base/error.h"
+
+namespace r1::ag {
+
+void Node::zero_grad() {
+  if (has_grad()) std::memset(g.raw(), 0, g.nbytes());
+}
+
+Var make_var(Tensor v, bool requires_grad) {
+  auto n = std::make_shared<Node>();
+  n->v = std::move(v);
+  n->requires_grad = requires_grad;
+  return n;
+}
+
+Var zeros(Shape s, bool requires_grad) { return make_var(Tensor::empty(std::move(s)), requires_grad); }
+
+void Tape::backward(const Var& out, const float* seed) {
+  R1_CHECK(out, "autograd: backward on a null Var");
+  float* g = out->grad();
+  if (seed) {
+    for (int64_t i = 0; i < out->numel(); ++i) g[i] += seed[i];
+  } else {
+    R1_CHECK(out->numel() == 1, "autograd: backward without a seed needs a scalar, got ", shape_str(out->v.shape()));
+    g[0] += 1.0f;
+  }
+  for (size_t i = fns_.size(); i-- > 0;) fns_[i]();
+  fns_.clear();
+}
+
+}  // namespace r1::ag

@@ -1,0 +1,62 @@
+// Reverse-mode autograd: a Var is a node holding a value tensor and (for nodes
+// that need it) a gradient tensor of the same shape. Every op appends a
+// closure to the Tape that, run in reverse order, turns the output's gradient
+// into its inputs' gradients (accumulating with +=, so a Var used twice sums).
+// Parameters are long-lived Vars whose grads persist across tapes, which is
+// what gradient accumulation needs; the optimizer zeroes them.
+#pragma once
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace r1::ag {
+
+struct Node {
+  Tensor v;                    // value, F32 contiguous
+  Tensor g;                    // gradient, allocated on first use
+  bool requires_grad = false;
+  float* val() { return v.f32(); }
+  const float* val() const { return v.f32(); }
+  // Zero-initialised on first use, so backward kernels can always accumulate.
+  float* grad() {
+    if (!g.defined() || g.numel() != v.numel()) g = Tensor::empty(v.shape());
+    return g.f32();
+  }
+  bool has_grad() const { return g.defined() && g.numel() == v.numel(); }
+  void zero_grad();
+  int64_t numel() const { return v.numel(); }
+};
+using Var = std::shared_ptr<Node>;
+
+Var make_var(Tensor v, bool requires_grad = false);
+Var zeros(Shape s, bool requires_grad = false);
+
+class Tape {
+ public:
+  // When false (inference, evaluation) ops record nothing and outputs never need grads.
+  bool enabled = true;
+  void push(std::function<void()> f) {
+    if (enabled) fns_.push_back(std::move(f));
+  }
+  // Runs the recorded closures in reverse. seed is d(objective)/d(out) with
+  // out's shape; nullptr means out is a scalar seeded with 1.
+  void backward(const Var& out, const float* seed = nullptr);
+  void clear() { fns_.clear(); }
+  size_t size() const { return fns_.size(); }
+
+ private:
+  std::vector<std::function<void()>> fns_;
+};
+
+// True when any input needs a gradient and the tape records: the op's output
+// then needs one too.
+inline bool needs_grad(const Tape& t, std::initializer_list<const Var*> in) {
+  if (!t.enabled) return false;
+  for (auto* v : in)
+    if (*v && (*v)->requires_grad) return true;
+  return false;
+}
+
+}  // namespace r1::ag
