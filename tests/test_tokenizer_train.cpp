@@ -76,7 +76,7 @@ TEST(TokenizerTrain, TinyTokenizerChatTemplate) {
   EXPECT_EQ(t.vocab_size(), 300);
   ChatTemplate ct = ChatTemplate::for_tokenizer(t);
   EXPECT_EQ(ct.style, ChatTemplate::Style::DeepSeekR1);
-  std::string s = ct.render({ChatMessage{"user", "hi", "", false, {}}}, true);
+  std::string s = ct.render({ChatMessage("user", "hi")}, true);
   EXPECT_EQ(s, "<｜begin▁of▁sentence｜><｜User｜>hi<｜Assistant｜><think>\n");
   auto ids = t.encode(s);
   EXPECT_EQ(ids[0], t.bos_id());
