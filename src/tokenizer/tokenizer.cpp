@@ -547,7 +547,7 @@ struct PieceCache {
     }
   }
   void insert(std::string_view k, uint64_t h, const int32_t* v, size_t n) {
-    if (used * 2 >= kCap || keys.size() > (64u << 20)) reset(owner);
+    if (used * 2 >= kCap || keys.size() > (16u << 20)) reset(owner);
     size_t i = h & (kCap - 1);
     while (slots[i].h != 0) i = (i + 1) & (kCap - 1);
     slots[i] = {h, (uint32_t)keys.size(), (uint32_t)k.size(), (uint32_t)ids.size(), (uint32_t)n};
@@ -556,7 +556,16 @@ struct PieceCache {
     used++;
   }
 };
-thread_local PieceCache t_cache;
+// Two per thread, so alternating between two tokenizers does not thrash.
+thread_local PieceCache t_caches[2];
+thread_local unsigned t_cache_next = 0;
+PieceCache& cache_for(uint64_t serial) {
+  for (auto& c : t_caches)
+    if (c.owner == serial) return c;
+  PieceCache& c = t_caches[t_cache_next++ & 1];
+  c.reset(serial);
+  return c;
+}
 thread_local std::vector<Sym> t_syms;
 }  // namespace
 
@@ -567,11 +576,12 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
   }
   const bool cacheable = piece.size() <= 256;
   uint64_t h = 0;
+  PieceCache* cache = nullptr;
   if (cacheable) {
-    if (t_cache.owner != serial) t_cache.reset(serial);
+    cache = &cache_for(serial);
     h = hash_bytes(piece) | 1;
-    if (const PieceCache::Slot* c = t_cache.find(piece, h)) {
-      const int32_t* p = t_cache.ids.data() + c->ioff;
+    if (const PieceCache::Slot* c = cache->find(piece, h)) {
+      const int32_t* p = cache->ids.data() + c->ioff;
       out.insert(out.end(), p, p + c->ilen);
       return;
     }
@@ -640,7 +650,7 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     }
     for (int32_t i = 0; i >= 0; i = sy[i].next) out.push_back(sy[i].id);
   }
-  if (cacheable) t_cache.insert(piece, h, out.data() + start, out.size() - start);
+  if (cache) cache->insert(piece, h, out.data() + start, out.size() - start);
 }
 
 void Tokenizer::Impl::encode_segment(std::string_view seg, std::vector<int32_t>& out) const {
