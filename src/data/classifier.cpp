@@ -180,6 +180,7 @@ json run_classify(const ClassifyRun& run) {
   R1_CHECK(run.mode == "filter" || run.mode == "tag", "classify: --mode must be filter or tag, got ", run.mode);
   R1_CHECK(!run.inputs.empty(), "classify: no inputs");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   check_inputs_exist({run.model});
   FastText m = FastText::load(run.model);
   const double t0 = now_seconds();
@@ -255,6 +256,7 @@ json run_math_iterate(const MathIterRun& run) {
   R1_CHECK(run.iterations >= 1, "train-classifier: --iterations must be >= 1");
   R1_CHECK(!run.out_dir.empty(), "train-classifier: --out DIR is required");
   check_inputs_exist(run.corpus);
+  check_distinct_names(run.corpus);
   check_inputs_exist({run.seed_positives});
   if (!run.heldout.empty()) check_inputs_exist({run.heldout});
   const double t0 = now_seconds();

@@ -571,6 +571,7 @@ std::string repo_document(const std::vector<SourceFile>& files, const std::vecto
 json run_order_code(const OrderRun& run) {
   R1_CHECK(!run.inputs.empty(), "order-code: no inputs");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   const double t0 = now_seconds();
   json files_j = json::array();
   Counts total;

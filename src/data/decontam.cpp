@@ -73,6 +73,7 @@ json run_decontam(const DecontamRun& run) {
   R1_CHECK(!run.eval_files.empty(), "decontam: give the evaluation problems with --eval FILE");
   R1_CHECK(run.n >= 1, "decontam: --ngram must be >= 1");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   check_inputs_exist(run.eval_files);
   const double t0 = now_seconds();
   Decontaminator dc(run.n);

@@ -76,6 +76,7 @@ size_t Deduper::index_bytes() const {
 json run_dedup(const DedupRun& run) {
   R1_CHECK(!run.inputs.empty(), "dedup: no input dumps given");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   const double t0 = now_seconds();
   Deduper dd(run.dedup);
   const int P = run.dedup.num_perm, B = run.dedup.bands;

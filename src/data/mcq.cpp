@@ -227,6 +227,7 @@ json run_mcq(const McqRun& run) {
            run.mode);
   R1_CHECK(!run.inputs.empty(), "mcq: no inputs");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   const double t0 = now_seconds();
   json files = json::array();
   Counts total;

@@ -35,6 +35,15 @@ grep -q "bad lines skipped" "$T/err" || fail "no bad-line summary on stderr"
 if "$R1" data dedup --out "$T/o2" "$T/nope.jsonl" 2>"$T/err"; then fail "missing file accepted"; fi
 grep -q "nope.jsonl: cannot open" "$T/err" || fail "missing-file message: $(cat $T/err)"
 
+# Two inputs with one file name would collide in DIR.
+mkdir -p "$T/x" "$T/y"; cp "$T/in.jsonl" "$T/x/"; cp "$T/in.jsonl" "$T/y/"
+"$R1" data dedup --out "$T/o3" "$T/x/in.jsonl" "$T/y/in.jsonl" 2>"$T/err" && fail "colliding names accepted"
+grep -q "same file name" "$T/err" || fail "collision message"
+
+# Character shingles work too.
+"$R1" data dedup --out "$T/o4" --shingle-unit char --shingle 7 --max-doc-mb 1 "$T/in.jsonl" 2>/dev/null || fail "char shingles"
+[ "$(wc -l < "$T/o4/in.jsonl")" -eq 1 ] || fail "char shingles: expected the copy removed"
+
 # zstd in and out, threads 1 vs 2 identical, rerun idempotent.
 zstd -q -c "$T/in.jsonl" > "$T/in2.jsonl.zst"
 cp "$T/in.jsonl" "$T/in3.jsonl"
