@@ -33,6 +33,15 @@ TEST(DataMcq, LabelledSetPrecisionRecall) {
   EXPECT_GE(r["tn"].get<int>(), 40);
 }
 
+TEST(DataMcq, RealDebianDocumentsAreNotMultipleChoice) {
+  McqRun run;
+  run.inputs = {kData + "/dumps/dump-01.jsonl", kData + "/dumps/dump-03.jsonl"};
+  json rep = run_mcq(run);
+  int docs = rep["total"]["docs"], mc = rep["total"]["mcq_docs"];
+  EXPECT_GT(docs, 300);
+  EXPECT_LE(mc, docs / 100);  // man pages, headers, READMEs, Python sources
+}
+
 TEST(DataMcq, ItemsAndHardNegatives) {
   auto items = find_mcq_items("Which is prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer: C\n\nWhich is even?\n(A) 3 (B) 5 (C) 8 (D) 9");
   ASSERT_EQ(items.size(), 2u);
