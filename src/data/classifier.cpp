@@ -216,7 +216,7 @@ json run_classify(const ClassifyRun& run) {
   json tj = total.to_json();
   tj["positive"] = pos_total;
   json rep = {{"stage", "classify"}, {"model", run.model}, {"mode", run.mode}, {"threshold", run.threshold},
-              {"files", files}, {"total", tj}, {"threads", omp_get_max_threads()}, {"seconds", secs},
+              {"files", files}, {"total", tj}, {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()},
               {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
   if (!run.out_dir.empty()) write_file_atomic(run.out_dir + "/classify_report.json", rep.dump(2) + "\n");
   return rep;
@@ -405,7 +405,7 @@ json run_math_iterate(const MathIterRun& run) {
                           {"iterations", run.iterations}, {"collect_threshold", run.collect_threshold},
                           {"top", run.top}, {"domain_frac", run.domain_frac}}},
               {"seed_positives", seeds.size()}, {"iterations", iters}, {"total", tj},
-              {"threads", omp_get_max_threads()}, {"seconds", secs}};
+              {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()}};
   write_file_atomic(run.out_dir + "/train_report.json", rep.dump(2) + "\n");
   return rep;
 }

@@ -643,7 +643,7 @@ json run_order_code(const OrderRun& run) {
   json tj = total.to_json();
   json rep = {{"stage", "order-code"}, {"files", files_j}, {"total", tj}, {"repositories", repos}, {"source_files", nfiles},
               {"dependency_edges", edges}, {"unresolved_imports", unresolved}, {"cycle_breaks", breaks},
-              {"repositories_split", split_repos}, {"threads", omp_get_max_threads()}, {"seconds", secs},
+              {"repositories_split", split_repos}, {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()},
               {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
   if (split_repos)
     fprintf(stderr, "order-code: warning: %lld repositories appear in more than one run of lines (input not grouped by %s)\n",

@@ -1,5 +1,7 @@
 #include "data/stage.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -13,6 +15,12 @@ namespace fs = std::filesystem;
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+double peak_rss_mib() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
 double seconds_since(double start) { return now_seconds() - start; }
 
 std::string out_path_for(const std::string& out_dir, const std::string& in_path) {

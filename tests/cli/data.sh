@@ -31,6 +31,11 @@ assert out == [{"id": "a", "text": "The first good document has enough words to 
 PY
 grep -q "bad lines skipped" "$T/err" || fail "no bad-line summary on stderr"
 
+# Removal log names the earlier copy.
+"$R1" data dedup --out "$T/o5" --max-doc-mb 1 --removed-log "$T/removed.jsonl" "$T/in.jsonl" 2>/dev/null || fail "removed-log"
+grep -q '"dup_of":{"file":"[^"]*in.jsonl","line":1}' "$T/removed.jsonl" || fail "removed-log content: $(cat $T/removed.jsonl)"
+grep -q '"peak_rss_mib"' "$T/o5/dedup_report.json" || fail "no peak_rss_mib in report"
+
 # Missing file: one clear line, exit 1, nothing written.
 if "$R1" data dedup --out "$T/o2" "$T/nope.jsonl" 2>"$T/err"; then fail "missing file accepted"; fi
 grep -q "nope.jsonl: cannot open" "$T/err" || fail "missing-file message: $(cat $T/err)"
