@@ -18,6 +18,7 @@
 #include "base/json.h"
 #include "base/threads.h"
 #include "data/classifier.h"
+#include "data/code_order.h"
 #include "data/decontam.h"
 #include "data/dedup.h"
 #include "data/jsonl.h"
@@ -156,6 +157,20 @@ int main(int argc, char** argv) {
     kr.out_dir = out + "/classify";
     kr.model = out + "/model.bin";
     both("classify (dim 256)", [&] { run_classify(kr); });
+  }
+  {
+    // Repository ordering on the committed repositories (its own input, so MB differ).
+    OrderRun orun;
+    orun.inputs = {"tests/data/data/code/repos.jsonl"};
+    orun.out_dir = out + "/order";
+    if (std::filesystem::exists(orun.inputs[0])) {
+      double omb = std::filesystem::file_size(orun.inputs[0]) / 1e6;
+      set_threads(1);
+      auto t1 = repeat(R, [&] { run_order_code(orun); });
+      set_threads(2);
+      auto t2 = repeat(R, [&] { run_order_code(orun); });
+      report("order-code", omb, t1, t2);
+    }
   }
   std::filesystem::remove_all(tmp);
   return 0;
