@@ -89,6 +89,34 @@ inline void dot_rows_bf16(const float* const* xs, const uint16_t* w, int64_t K16
   for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(a0[r], a1[r]));
 }
 
+// Four weight rows (stride ld) against R activation rows: one accumulator per
+// (weight row, activation row), reduced with a horizontal-add transpose.
+template <int R>
+inline void dot4_bf16(const float* const* xs, const uint16_t* w, int64_t ld, int64_t K16, float out[][4]) {
+  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  __m256 a[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < 4; ++i) a[r][i] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K16; k += 16) {
+    __m256 xe[R], xo[R];
+    for (int r = 0; r < R; ++r) {
+      xe[r] = _mm256_loadu_ps(xs[r] + k);
+      xo[r] = _mm256_loadu_ps(xs[r] + k + 8);
+    }
+    for (int i = 0; i < 4; ++i) {
+      __m256i v = _mm256_loadu_si256((const __m256i*)(w + i * ld + k));
+      __m256 we = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+      __m256 wo = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));
+      for (int r = 0; r < R; ++r) a[r][i] = _mm256_fmadd_ps(wo, xo[r], _mm256_fmadd_ps(we, xe[r], a[r][i]));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    __m256 t0 = _mm256_hadd_ps(a[r][0], a[r][1]), t1 = _mm256_hadd_ps(a[r][2], a[r][3]);
+    __m256 t = _mm256_hadd_ps(t0, t1);
+    _mm_storeu_ps(out[r], _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+  }
+}
+
 void gemv_small_bf16(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, int64_t ldy) {
   const int64_t N = W.rows, K = W.cols, K16 = K / 16 * 16;
   // xp[m]: x[m, :K16] with each 16-block reordered [even | odd]; the tail stays in x.
@@ -101,10 +129,22 @@ void gemv_small_bf16(const float* x, int64_t M, int64_t ldx, const MatRef& W, fl
         xp[m * K16 + k + 8 + i] = x[m * ldx + k + 2 * i + 1];
       }
   const float* xpp = xp.data();
+  if (M <= 2 && K16 == K && N % 4 == 0) {
+    // Decode: four weight rows per step, one or two activation rows.
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < N; n += 4) {
+      const float* xs[2] = {xpp, xpp + (M > 1 ? K16 : 0)};
+      float o[2][4];
+      if (M == 1) dot4_bf16<1>(xs, W.bf16_row(n), W.ld, K16, o);
+      else dot4_bf16<2>(xs, W.bf16_row(n), W.ld, K16, o);
+      for (int64_t m = 0; m < M; ++m)
+        for (int i = 0; i < 4; ++i) y[m * ldy + n + i] = o[m][i];
+    }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < N; ++n) {
     const uint16_t* w = W.bf16_row(n);
-    if (n + 1 < N) _mm_prefetch((const char*)W.bf16_row(n + 1), _MM_HINT_T0);
     for (int64_t m0 = 0; m0 < M; m0 += 4) {
       const float* xs[4];
       float o[4];
