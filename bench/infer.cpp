@@ -78,7 +78,7 @@ std::pair<double, double> measure_bandwidth() {
 double decode_bytes(const Transformer& m, int64_t ctx) {
   const ModelConfig& c = m.config();
   double b = 0;
-  auto W = [&](const Weight& w) { return (double)w.t.nbytes(); };
+  auto W = [&](const Weight& w) { return (double)w.m.rows * w.m.cols * dtype_size(w.m.dt); };
   for (const Block& l : m.layers()) {
     const Mla& a = l.self_attn;
     b += (c.q_lora_rank ? W(a.q_a_proj) + W(a.q_b_proj) : W(a.q_proj)) + W(a.kv_a_proj_with_mqa) + W(a.kv_b_proj) + W(a.o_proj);
