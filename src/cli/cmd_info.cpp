@@ -1,5 +1,6 @@
 // r1 info: parameter counts, layer/expert layout and KV-cache sizes of a model folder.
 #include <cstdio>
+#include <string>
 
 #include "base/error.h"
 #include "cli/common.h"
@@ -9,6 +10,13 @@
 #include "formats/safetensors.h"
 
 namespace {
+
+std::string human(int64_t n) {
+  char b[32];
+  if (n >= 1000000000) snprintf(b, sizeof b, "%.3f B", n / 1e9);
+  else snprintf(b, sizeof b, "%.3f M", n / 1e6);
+  return b;
+}
 
 int cmd_info(int argc, char** argv) {
   CLI::App app{"Describe a DeepSeek model folder: parameters, layout, KV cache per token", "r1 info"};
@@ -44,8 +52,8 @@ int cmd_info(int argc, char** argv) {
   total += emb + head + D;
   active += emb + head + D;
   printf("model: %s (%s)\n", dir.c_str(), c.model_type.c_str());
-  printf("params: total %.3f M, active per token %.3f M (embeddings + lm_head %.3f M; MTP layers not counted)\n",
-         total / 1e6, active / 1e6, (emb + head) / 1e6);
+  printf("params: total %s, active per token %s (embeddings + lm_head %s; MTP layers not counted)\n",
+         human(total).c_str(), human(active).c_str(), human(emb + head).c_str());
   printf("layers: %lld decoder (%lld dense, %lld MoE), %lld MTP\n", (long long)c.num_hidden_layers,
          (long long)(c.num_hidden_layers - n_moe), (long long)n_moe, (long long)c.num_nextn_predict_layers);
   printf("  layout:");
