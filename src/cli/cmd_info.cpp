@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "cli/common.h"
+#include "cli/info_dense.h"
 #include "cli/registry.h"
 #include "formats/model_config.h"
 #include "formats/safetensors.h"
@@ -24,6 +25,7 @@ int cmd_info(int argc, char** argv) {
   app.add_option("--model", dir, "Hugging Face model folder")->required();
   r1::cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
+  if (r1::cli::is_dense_folder(dir)) return r1::cli::info_dense(dir);  // qwen2 / llama: GQA
   r1::ModelConfig c = r1::load_model_config(dir);
   const int64_t D = c.hidden_size, H = c.num_attention_heads;
   // Parameter counts from the config (the checkpoint is listed below if present).
