@@ -64,14 +64,16 @@ double clip_grad_norm(const std::vector<NamedParam>& ps, double max_norm) {
   double ss = 0;
   for (auto& p : ps) {
     const float* g = p.v->grad();
-    for (int64_t j = 0; j < p.v->numel(); ++j) ss += (double)g[j] * g[j];
+    const int64_t n = p.v->numel();
+    for (int64_t j = 0; j < n; ++j) ss += (double)g[j] * g[j];
   }
   const double norm = std::sqrt(ss);
   if (max_norm > 0 && norm > max_norm && std::isfinite(norm)) {
     const float s = (float)(max_norm / norm);
     for (auto& p : ps) {
       float* g = p.v->grad();
-      for (int64_t j = 0; j < p.v->numel(); ++j) g[j] *= s;
+      const int64_t n = p.v->numel();
+      for (int64_t j = 0; j < n; ++j) g[j] *= s;
     }
   }
   return norm;
