@@ -313,3 +313,24 @@ TEST(TrainLoop, AuxFreeBiasLowersMaxVio) {
   EXPECT_LT(on, off * 0.7) << "maxvio with aux-free balancing " << on << " vs without " << off;
   fs::remove_all(d);
 }
+
+TEST(TrainLoop, Bf16MixedPrecisionTrainsAndStaysClose) {
+  auto d = tmpdir("bf16");
+  data::Shard sh(make_shard(d, 9));
+  auto cfg = ModelConfig::from_json(testutil::tiny_v3_json(1), "tiny");
+  auto run = [&](bool bf) {
+    TrainModel m = TrainModel::init(cfg, 4);
+    auto o = small_opts();
+    o.bf16 = bf;
+    Trainer t(m, sh, o);
+    std::vector<double> l;
+    for (int i = 0; i < 6; ++i) l.push_back(t.step().main_ce);
+    ag::set_bf16_gemm(false);
+    return l;
+  };
+  auto f = run(false), b = run(true);
+  EXPECT_LT(b.back(), b.front());             // it learns
+  EXPECT_NE(f.back(), b.back());              // BF16 rounding really applied
+  EXPECT_NEAR(f.front(), b.front(), 2e-2);    // same model, BF16-sized difference
+  fs::remove_all(d);
+}
