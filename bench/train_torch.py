@@ -49,6 +49,13 @@ model = M.Transformer(args)
 for p in model.parameters():
     p.data = p.data.float()
     torch.nn.init.normal_(p.data, std=0.02) if p.dim() > 1 else torch.nn.init.ones_(p.data)
+# V3's e_score_correction_bias: model.py creates Gate.bias only when dim == 7168; attach it
+# (as a buffer: it gets no gradient) as the goldens' wrapper does.
+for L in model.layers:
+    gate = getattr(L.ffn, "gate", None)
+    if gate is not None and gate.bias is None:
+        del gate.bias
+        gate.register_buffer("bias", torch.zeros(args.n_routed_experts))
 opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)
 g = torch.Generator().manual_seed(3)
 tok = torch.randint(0, c["vocab_size"], (a.batch, a.seq + 1), generator=g)

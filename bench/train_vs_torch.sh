@@ -15,7 +15,7 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 for th in 1 2; do
   r1=$("$BUILD/bench_train_step" --threads $th --mtp 0 --batch $B --seq $T --steps $STEPS --config-out "$CFG")
   echo "$r1" | grep -v RESULT
-  pt=$(OMP_NUM_THREADS=$th python3 bench/train_torch.py "$REPO" "$CFG" --threads $th --batch $B --seq $T --steps $STEPS)
+  pt=$(OMP_NUM_THREADS=$th ${PYTHON:-/usr/bin/python3} bench/train_torch.py "$REPO" "$CFG" --threads $th --batch $B --seq $T --steps $STEPS)
   echo "$pt" | grep -v RESULT
   rw=$(echo "$r1" | grep RESULT | field median_step_s); pw=$(echo "$pt" | grep RESULT | field median_step_s)
   rc=$(echo "$r1" | grep RESULT | field median_cpu_s); pc=$(echo "$pt" | grep RESULT | field median_cpu_s)

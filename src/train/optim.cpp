@@ -65,7 +65,10 @@ double clip_grad_norm(const std::vector<NamedParam>& ps, double max_norm) {
   for (auto& p : ps) {
     const float* g = p.v->grad();
     const int64_t n = p.v->numel();
-    for (int64_t j = 0; j < n; ++j) ss += (double)g[j] * g[j];
+    double part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t j = 0; j < n; ++j) part += (double)g[j] * g[j];
+    ss += part;
   }
   const double norm = std::sqrt(ss);
   if (max_norm > 0 && norm > max_norm && std::isfinite(norm)) {
