@@ -1,0 +1,401 @@
+// r1 recipe: the whole R1 pipeline at tiny scale, from nothing, with a report
+// card. Stages: data -> tokenizer -> pretrain -> cold start SFT -> GRPO ->
+// rejection-sampling SFT -> distillation into a smaller dense student, and the
+// R1-Zero branch (GRPO straight from the pretrained base).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/progress.h"
+#include "cli/common.h"
+#include "cli/registry.h"
+#include "eval/evaluate.h"
+#include "eval/report.h"
+#include "rl/checkpoint.h"
+#include "rl/dataset.h"
+#include "rl/grpo.h"
+#include "rl/rejection.h"
+#include "rl/sft.h"
+#include "rl/window_lm.h"
+
+using namespace r1;
+using namespace r1::rl;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct RecipeConfig {
+  std::string tasks = "add,sort";
+  int difficulty = 1;
+  int train_problems = 3000, heldout = 200, cold_start_examples = 400;
+  int pretrain_steps = 300, cold_steps = 60, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
+  int batch = 32, prompts_per_step = 16, G = 8, inner = 2, k = 4, max_new = 40;
+  int hidden = 256, student_hidden = 128, window = 40, d_emb = 16;
+  float lr = 2e-3f, grpo_lr = 5e-4f, beta = 0.02f;
+  uint64_t seed = 1;
+};
+
+// Pretraining corpus: worked solutions in plain text, some in the R1-Zero
+// transcript format (so the base model has seen the tags), some with a wrong
+// final answer (web data is noisy). Every token is trained on.
+std::vector<std::string> pretrain_docs(const std::vector<Problem>& ps, Rng& rng) {
+  std::vector<std::string> docs;
+  for (auto& p : ps) {
+    double u = rng.uniform();
+    std::string ans = p.answer;
+    if (rng.uniform() < 0.25 && p.kind == AnswerKind::Number) ans = std::to_string(std::stoll(p.answer) + 1 + (int)rng.below(9));
+    if (u < 0.5) docs.push_back("Problem: " + p.prompt + "\nSolution: " + p.trace + "\nAnswer: " + ans + "\n");
+    else docs.push_back(render_prompt(Template::Zero, p.prompt) + render_response(p.trace, ans));
+  }
+  return docs;
+}
+
+SftSample full_doc_sample(const CharVocab& v, const std::string& doc) {
+  SftSample s;
+  s.tokens = v.encode(doc);
+  if (s.tokens.empty() || s.tokens[0] != v.bos()) s.tokens.insert(s.tokens.begin(), v.bos());
+  s.tokens.push_back(v.eos());
+  s.loss_mask.assign(s.tokens.size(), 1);
+  s.loss_mask[0] = 0;
+  return s;
+}
+
+eval::Series series(const std::string& name, const std::vector<double>& y) {
+  eval::Series s;
+  s.name = name;
+  for (size_t i = 0; i < y.size(); i++) s.x.push_back((double)i), s.y.push_back(y[i]);
+  return s;
+}
+
+// Exponential moving average, for readable loss curves.
+std::vector<double> smooth(const std::vector<double>& y, double a = 0.9) {
+  std::vector<double> o;
+  double m = y.empty() ? 0 : y[0];
+  for (double v : y) o.push_back(m = a * m + (1 - a) * v);
+  return o;
+}
+
+int run_recipe(const std::string& out, const RecipeConfig& c) {
+  auto t_all = Clock::now();
+  std::filesystem::create_directories(out);
+  std::vector<eval::StageReport> stages;
+  auto tasks = parse_task_list(c.tasks);
+  const int n_stages = 8;
+  int stage_no = 0;
+  auto banner = [&](const std::string& s) {
+    fprintf(stderr, "[%d/%d] %s (%.0fs elapsed)\n", ++stage_no, n_stages, s.c_str(), since(t_all));
+  };
+
+  // 1. data
+  banner("generate data");
+  auto train = generate_set(tasks, c.difficulty, Split::Train, c.train_problems, c.seed);
+  auto heldout = generate_set(tasks, c.difficulty, Split::Heldout, c.heldout, c.seed + 1);
+  std::filesystem::create_directories(out + "/data");
+  std::filesystem::create_directories(out + "/tokenizer");
+  write_problems_jsonl(out + "/data/train.jsonl", train);
+  write_problems_jsonl(out + "/data/heldout.jsonl", heldout);
+  Rng drng(c.seed + 2);
+  std::vector<std::string> docs = pretrain_docs(train, drng);
+
+  // 2. tokenizer
+  banner("train tokenizer");
+  CharVocab vocab = CharVocab::train(docs);
+  vocab.save(out + "/tokenizer/vocab.json");
+
+  eval::EvalConfig ec;
+  ec.k = c.k;
+  ec.max_new = c.max_new;
+  ec.seed = c.seed + 3;
+  auto eval_stage = [&](Policy& p, Template t) {
+    eval::EvalConfig e = ec;
+    e.templ = t;
+    return eval::evaluate(p, vocab, heldout, e);
+  };
+  auto sft_progress = [&](const std::string& label, int steps) {
+    auto pr = std::make_shared<Progress>(label, steps);
+    return [pr, steps](int s, double loss) {
+      char b[64];
+      snprintf(b, sizeof b, "loss %.3f", loss);
+      if (s + 1 == steps) pr->finish(b);
+      else pr->update(s + 1, b);
+    };
+  };
+  std::vector<std::pair<std::string, std::string>> plots;
+  std::vector<eval::Series> loss_series;
+
+  // 3. pretrain
+  banner("pretrain the base model");
+  auto t0 = Clock::now();
+  WindowLMConfig mc;
+  mc.vocab = vocab.size();
+  mc.window = c.window;
+  mc.d_emb = c.d_emb;
+  mc.hidden = c.hidden;
+  mc.layers = 2;
+  WindowLM base(mc, c.seed + 4);
+  std::vector<SftSample> pre;
+  for (auto& d : docs) pre.push_back(full_doc_sample(vocab, d));
+  SftConfig pc;
+  pc.steps = c.pretrain_steps;
+  pc.batch = c.batch;
+  pc.opt.lr = c.lr;
+  pc.opt.weight_decay = 0.0f;
+  auto plog = sft_train(base, pre, pc, c.seed + 5, sft_progress("pretrain", pc.steps));
+  save_model(out + "/models/base", base, vocab);
+  loss_series.push_back(series("pretrain", smooth(plog.loss)));
+  eval::StageReport st;
+  st.name = "pretrain";
+  st.started_from = "random init";
+  st.heldout = eval_stage(base, Template::Zero);
+  st.params = base.param_count();
+  st.wall_s = since(t0);
+  st.extra = {{"template", "r1_zero"}, {"tokens_trained", plog.tokens}, {"final_loss", plog.loss.back()}};
+  stages.push_back(st);
+
+  // 4. cold start: a few hundred readable worked examples in the chat template
+  banner("cold-start SFT");
+  t0 = Clock::now();
+  auto cold = base.clone();
+  std::vector<SftSample> cs;
+  for (int i = 0; i < c.cold_start_examples && i < (int)train.size(); i++) {
+    Encoded e = encode_example(vocab, Template::Chat, train[(size_t)i].prompt,
+                               render_response(train[(size_t)i].trace, train[(size_t)i].answer));
+    cs.push_back({e.tokens, e.loss_mask});
+  }
+  SftConfig cc = pc;
+  cc.steps = c.cold_steps;
+  cc.warmup = 5;
+  auto clog = sft_train(*cold, cs, cc, c.seed + 6, sft_progress("cold start", cc.steps));
+  save_model(out + "/models/cold_start", *cold, vocab);
+  loss_series.push_back(series("cold_start", smooth(clog.loss)));
+  st = {};
+  st.name = "cold_start";
+  st.started_from = "pretrain";
+  st.heldout = eval_stage(*cold, Template::Chat);
+  st.params = cold->param_count();
+  st.wall_s = since(t0);
+  st.extra = {{"template", "chat"}, {"examples", (int)cs.size()}, {"final_loss", clog.loss.back()}};
+  stages.push_back(st);
+
+  // 5. GRPO from the cold start
+  auto grpo_stage = [&](Policy& p, Template t, const std::string& label, int steps) {
+    GrpoConfig g;
+    g.steps = steps;
+    g.prompts_per_step = c.prompts_per_step;
+    g.G = c.G;
+    g.inner = c.inner;
+    g.max_new = c.max_new;
+    g.beta = c.beta;
+    g.ref_reset = 20;
+    g.templ = t;
+    g.opt.lr = c.grpo_lr;
+    g.opt.beta2 = 0.99f;
+    Progress pr(label, steps);
+    return grpo_train(p, vocab, train, g, c.seed + 7, [&](const GrpoStepLog& L) {
+      char b[160];
+      snprintf(b, sizeof b, "reward %.2f acc %.2f fmt %.2f len %.1f kl %.4f", L.reward, L.accuracy, L.format,
+               L.resp_len, L.kl);
+      if (L.step + 1 == steps) pr.finish(b);
+      else pr.update(L.step + 1, b);
+    });
+  };
+  banner("GRPO (from cold start)");
+  t0 = Clock::now();
+  auto rl = cold->clone();
+  auto glog = grpo_stage(*rl, Template::Chat, "grpo", c.grpo_steps);
+  save_model(out + "/models/grpo", *rl, vocab);
+  st = {};
+  st.name = "grpo";
+  st.started_from = "cold_start";
+  st.heldout = eval_stage(*rl, Template::Chat);
+  st.params = rl->param_count();
+  st.wall_s = since(t0);
+  double roll_s = 0, upd_s = 0, tok_s = 0;
+  for (auto& L : glog) roll_s += L.rollout_s, upd_s += L.update_s, tok_s += L.rollout_tok_s;
+  st.extra = {{"template", "chat"},
+              {"gain_over_start", st.heldout.pass1 - stages[1].heldout.pass1},
+              {"rollout_s", roll_s},
+              {"update_s", upd_s},
+              {"rollout_tokens_per_s", glog.empty() ? 0 : tok_s / glog.size()},
+              {"final_train_reward", glog.empty() ? 0 : glog.back().reward}};
+  stages.push_back(st);
+
+  // 6. rejection sampling from the RL model -> SFT of the base (R1 §2.3.3 retrains from the base)
+  banner("rejection sampling + SFT");
+  t0 = Clock::now();
+  RejectionConfig rc;
+  rc.k = 4;
+  rc.max_new = c.max_new;
+  RejectionStats rs;
+  std::vector<Problem> rs_prompts(train.begin(), train.begin() + std::min<size_t>(train.size(), 1500));
+  auto rs_data = rejection_sample(*rl, vocab, rs_prompts, rc, c.seed + 8, &rs);
+  fprintf(stderr, "  rejection sampling: kept %d of %d (wrong %d, malformed %d, truncated %d, repetitive %d, dup %d)\n",
+          rs.kept, rs.sampled, rs.wrong, rs.malformed, rs.truncated, rs.repetitive, rs.duplicate);
+  auto rsft = rl->clone();
+  std::vector<SftSample> rs_all = rs_data;
+  if (rs_all.empty()) rs_all = cs;  // nothing accepted: fall back to the cold-start set
+  SftConfig rcfg = pc;
+  rcfg.steps = c.rs_steps;
+  rcfg.opt.lr = c.lr * 0.25f;
+  auto rlog = sft_train(*rsft, rs_all, rcfg, c.seed + 9, sft_progress("rejection sft", rcfg.steps));
+  save_model(out + "/models/rejection_sft", *rsft, vocab);
+  loss_series.push_back(series("rejection_sft", smooth(rlog.loss)));
+  st = {};
+  st.name = "rejection_sft";
+  st.started_from = "grpo";
+  st.heldout = eval_stage(*rsft, Template::Chat);
+  st.params = rsft->param_count();
+  st.wall_s = since(t0);
+  st.extra = {{"kept", rs.kept}, {"sampled", rs.sampled}, {"rejected_wrong", rs.wrong},
+              {"rejected_malformed", rs.malformed}, {"rejected_repetitive", rs.repetitive}};
+  stages.push_back(st);
+  Policy* final_model = rsft.get();
+  std::string final_name = "rejection_sft";
+  if (stages[3].heldout.pass1 < stages[2].heldout.pass1) final_model = rl.get(), final_name = "grpo";
+
+  // 7. distillation: the final model's sampled traces train a smaller dense student by SFT
+  banner("distill into a smaller dense student");
+  t0 = Clock::now();
+  RejectionConfig dc = rc;
+  dc.temperature = 0.6f;
+  RejectionStats ds;
+  auto dist_data = rejection_sample(*final_model, vocab, rs_prompts, dc, c.seed + 10, &ds);
+  if (dist_data.empty()) dist_data = cs;
+  WindowLMConfig sc = mc;
+  sc.hidden = c.student_hidden;
+  sc.layers = 1;
+  WindowLM student(sc, c.seed + 11);
+  SftConfig spc = pc;
+  spc.steps = c.pretrain_steps / 2;
+  sft_train(student, pre, spc, c.seed + 12, sft_progress("student pretrain", spc.steps));
+  SftConfig dcfg = pc;
+  dcfg.steps = c.distill_steps;
+  auto dlog = sft_train(student, dist_data, dcfg, c.seed + 13, sft_progress("distill", dcfg.steps));
+  save_model(out + "/models/distill", student, vocab);
+  loss_series.push_back(series("distill", smooth(dlog.loss)));
+  st = {};
+  st.name = "distill";
+  st.started_from = final_name + " (teacher)";
+  st.heldout = eval_stage(student, Template::Chat);
+  st.params = student.param_count();
+  st.wall_s = since(t0);
+  st.extra = {{"teacher_samples", ds.kept}, {"student_layers", 1}, {"student_hidden", c.student_hidden}};
+  stages.push_back(st);
+
+  // 8. R1-Zero: GRPO straight from the base with the R1-Zero template
+  banner("R1-Zero (GRPO from the base)");
+  t0 = Clock::now();
+  auto zero = base.clone();
+  auto zlog = grpo_stage(*zero, Template::Zero, "r1_zero", c.zero_steps);
+  save_model(out + "/models/r1_zero", *zero, vocab);
+  st = {};
+  st.name = "r1_zero";
+  st.started_from = "pretrain";
+  st.heldout = eval_stage(*zero, Template::Zero);
+  st.params = zero->param_count();
+  st.wall_s = since(t0);
+  st.extra = {{"template", "r1_zero"}, {"gain_over_start", st.heldout.pass1 - stages[0].heldout.pass1}};
+  stages.push_back(st);
+
+  // probes and decomposition on the final model
+  fprintf(stderr, "probes on the final model (%s)\n", final_name.c_str());
+  auto probes = eval::perturbation_probes(*final_model, vocab, heldout, ec);
+  auto decomp = eval::subtask_decomposition(*final_model, vocab, heldout, ec);
+  save_model(out + "/model", *final_model, vocab);
+
+  // plots
+  plots.push_back({"loss.svg", eval::svg_line_plot("SFT / pretraining loss (EMA)", "step", "loss", loss_series)});
+  std::vector<double> gr, ga, gl, zr, za, zl, gk, ge;
+  for (auto& L : glog) gr.push_back(L.reward), ga.push_back(L.accuracy), gl.push_back(L.resp_len), gk.push_back(L.kl), ge.push_back(L.entropy);
+  for (auto& L : zlog) zr.push_back(L.reward), za.push_back(L.accuracy), zl.push_back(L.resp_len);
+  plots.push_back({"reward.svg", eval::svg_line_plot("RL training reward", "step", "reward",
+                                                     {series("grpo reward", gr), series("grpo accuracy", ga),
+                                                      series("r1_zero reward", zr), series("r1_zero accuracy", za)})});
+  plots.push_back({"response_length.svg", eval::svg_line_plot("response length", "step", "tokens",
+                                                              {series("grpo", gl), series("r1_zero", zl)})});
+  plots.push_back({"kl_entropy.svg", eval::svg_line_plot("GRPO KL and entropy", "step", "nats",
+                                                         {series("kl", gk), series("entropy", ge)})});
+  json rl_log = json::array();
+  for (auto& [name, log] : std::vector<std::pair<std::string, std::vector<GrpoStepLog>*>>{{"grpo", &glog}, {"r1_zero", &zlog}})
+    for (auto& L : *log)
+      rl_log.push_back({{"stage", name}, {"step", L.step}, {"reward", L.reward}, {"accuracy", L.accuracy},
+                        {"format", L.format}, {"language", L.language}, {"response_len", L.resp_len}, {"kl", L.kl},
+                        {"clip_frac", L.clip_frac}, {"entropy", L.entropy}, {"zero_var_share", L.zero_var},
+                        {"rollout_s", L.rollout_s}, {"update_s", L.update_s}});
+  write_file_atomic(out + "/rl_log.json", rl_log.dump(1) + "\n");
+
+  json header = {{"tasks", c.tasks},
+                 {"difficulty", c.difficulty},
+                 {"train_problems", c.train_problems},
+                 {"heldout_problems", c.heldout},
+                 {"policy", "window_lm"},
+                 {"final_model", final_name},
+                 {"total_wall_s", since(t_all)},
+                 {"threads", num_threads()}};
+  double gain = stages[2].heldout.pass1 - stages[1].heldout.pass1;
+  std::string notes = "Tasks: " + c.tasks + " (difficulty " + std::to_string(c.difficulty) + "), " +
+                      std::to_string(c.train_problems) + " training problems, " + std::to_string(c.heldout) +
+                      " held-out problems (hash-partitioned, disjoint by construction).\n\n" +
+                      "GRPO moved held-out pass@1 from " + std::to_string(stages[1].heldout.pass1) + " (cold start) to " +
+                      std::to_string(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") +
+                      std::to_string(100 * gain) + " points.\n\n" +
+                      "Policy: WindowLM (rl/window_lm.h), the built-in small causal LM used until the DeepSeek-V3 "
+                      "model adapter lands. Final model: " + final_name + " (saved to model/; try `r1 chat --model " +
+                      out + "/model`).\n";
+  eval::write_report(out, stages, header, probes, decomp, plots, notes);
+  fprintf(stderr, "\n%-14s %8s %8s %8s %8s %8s\n", "stage", "pass@1", "cons@k", "greedy", "format", "wall_s");
+  for (auto& s : stages)
+    fprintf(stderr, "%-14s %8.3f %8.3f %8.3f %8.3f %8.1f\n", s.name.c_str(), s.heldout.pass1, s.heldout.cons_k,
+            s.heldout.greedy_acc, s.heldout.format_rate, s.wall_s);
+  fprintf(stderr, "report: %s/report.md  (total %.0fs)\nchat:   r1 chat --model %s/model\n", out.c_str(), since(t_all),
+          out.c_str());
+  return 0;
+}
+
+int cmd_recipe(int argc, char** argv) {
+  CLI::App app{"Run the whole R1 recipe at tiny scale and write a report card", "r1 recipe"};
+  std::string out;
+  int threads = 0;
+  RecipeConfig c;
+  bool fast = false;
+  app.add_option("--out", out, "output folder (data, tokenizer, models, report)")->required();
+  app.add_option("--tasks", c.tasks, "task families (add,expr,countdown,lineq,word,sort,all)")->capture_default_str();
+  app.add_option("--difficulty", c.difficulty, "difficulty 1..5")->capture_default_str();
+  app.add_option("--seed", c.seed, "random seed")->capture_default_str();
+  app.add_option("--train-problems", c.train_problems)->capture_default_str();
+  app.add_option("--heldout", c.heldout, "held-out problems")->capture_default_str();
+  app.add_option("--pretrain-steps", c.pretrain_steps)->capture_default_str();
+  app.add_option("--cold-steps", c.cold_steps)->capture_default_str();
+  app.add_option("--cold-examples", c.cold_start_examples)->capture_default_str();
+  app.add_option("--grpo-steps", c.grpo_steps)->capture_default_str();
+  app.add_option("--rs-steps", c.rs_steps)->capture_default_str();
+  app.add_option("--distill-steps", c.distill_steps)->capture_default_str();
+  app.add_option("--zero-steps", c.zero_steps)->capture_default_str();
+  app.add_option("--G", c.G, "samples per prompt")->capture_default_str();
+  app.add_option("--prompts-per-step", c.prompts_per_step)->capture_default_str();
+  app.add_option("--k", c.k, "eval samples per problem")->capture_default_str();
+  app.add_option("--hidden", c.hidden)->capture_default_str();
+  app.add_option("--lr", c.lr)->capture_default_str();
+  app.add_option("--grpo-lr", c.grpo_lr)->capture_default_str();
+  app.add_option("--beta", c.beta, "KL coefficient")->capture_default_str();
+  app.add_flag("--fast", fast, "a seconds-long smoke run (tests)");
+  cli::add_threads_flag(app, threads);
+  R1_PARSE(app, argc, argv);
+  set_threads(threads);
+  if (fast) {
+    c.train_problems = 300, c.heldout = 24, c.cold_start_examples = 60;
+    c.pretrain_steps = 20, c.cold_steps = 10, c.grpo_steps = 3, c.rs_steps = 5, c.distill_steps = 5, c.zero_steps = 2;
+    c.hidden = 64, c.student_hidden = 32, c.k = 2, c.prompts_per_step = 4, c.G = 4;
+  }
+  R1_CHECK(c.difficulty >= 1 && c.difficulty <= 5, "--difficulty must be 1..5");
+  R1_CHECK(c.G >= 2 && c.k >= 1 && c.heldout >= 1 && c.train_problems >= 10, "recipe: --G >= 2, --k >= 1, --heldout >= 1, --train-problems >= 10");
+  return run_recipe(out, c);
+}
+
+}  // namespace
+
+R1_COMMAND("recipe", "run the R1 recipe end to end at tiny scale (data -> ... -> report card)", cmd_recipe);
