@@ -15,6 +15,14 @@ namespace r1::ag {
 // fwd: (a, b) -> (a c - b s, a s + b c);  bwd: (da, db) = (dy0 c + dy1 s, -dy0 s + dy1 c)
 static void rope_tables(std::vector<float>& cs, std::vector<float>& sn, const std::vector<float>& inv_freq,
                         const std::vector<int32_t>& pos) {
+  // A forward calls rope twice per layer with the same positions: reuse the last table.
+  static thread_local std::vector<float> last_if, last_cs, last_sn;
+  static thread_local std::vector<int32_t> last_pos;
+  if (pos == last_pos && inv_freq == last_if) {
+    cs = last_cs;
+    sn = last_sn;
+    return;
+  }
   const int64_t N = (int64_t)pos.size(), P = (int64_t)inv_freq.size();
   cs.resize(N * P);
   sn.resize(N * P);
@@ -24,6 +32,10 @@ static void rope_tables(std::vector<float>& cs, std::vector<float>& sn, const st
       cs[n * P + i] = (float)std::cos((double)th);
       sn[n * P + i] = (float)std::sin((double)th);
     }
+  last_pos = pos;
+  last_if = inv_freq;
+  last_cs = cs;
+  last_sn = sn;
 }
 
 Var rope(Tape& t, const Var& x, const std::vector<float>& inv_freq, const std::vector<int32_t>& pos) {

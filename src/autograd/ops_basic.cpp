@@ -265,7 +265,8 @@ Var reshape(Tape& t, const Var& x, Shape s) {
     t.push([x, y] {
       float* d = x->grad();
       const float* dy = y->grad();
-      for (int64_t i = 0; i < x->numel(); ++i) d[i] += dy[i];
+      const int64_t n = x->numel();
+      for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
     });
   return y;
 }

@@ -23,7 +23,8 @@ void Tape::backward(const Var& out, const float* seed) {
   R1_CHECK(out, "autograd: backward on a null Var");
   float* g = out->grad();
   if (seed) {
-    for (int64_t i = 0; i < out->numel(); ++i) g[i] += seed[i];
+    const int64_t n = out->numel();
+    for (int64_t i = 0; i < n; ++i) g[i] += seed[i];
   } else {
     R1_CHECK(out->numel() == 1, "autograd: backward without a seed needs a scalar, got ", shape_str(out->v.shape()));
     g[0] += 1.0f;

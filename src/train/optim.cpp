@@ -25,12 +25,12 @@ void AdamW::step(float lr) {
     const float* g = v->grad();
     float *m = m_[i].f32(), *s = v_[i].f32();
     const float wd = p_[i].decay ? c_.weight_decay : 0.0f, b1 = c_.beta1, b2 = c_.beta2, eps = c_.eps;
+    const float ib1 = (float)(1.0 / bc1), ib2 = (float)(1.0 / bc2);  // bias corrections
 #pragma omp parallel for schedule(static) if (n > 16384)
     for (int64_t j = 0; j < n; ++j) {
       m[j] = b1 * m[j] + (1 - b1) * g[j];
       s[j] = b2 * s[j] + (1 - b2) * g[j] * g[j];
-      const float mh = (float)(m[j] / bc1), vh = (float)(s[j] / bc2);
-      w[j] -= lr * (mh / (std::sqrt(vh) + eps) + wd * w[j]);
+      w[j] -= lr * ((m[j] * ib1) / (std::sqrt(s[j] * ib2) + eps) + wd * w[j]);
     }
   }
 }
@@ -64,14 +64,19 @@ double clip_grad_norm(const std::vector<NamedParam>& ps, double max_norm) {
   double ss = 0;
   for (auto& p : ps) {
     const float* g = p.v->grad();
-    for (int64_t j = 0; j < p.v->numel(); ++j) ss += (double)g[j] * g[j];
+    const int64_t n = p.v->numel();
+    double part = 0;
+#pragma omp simd reduction(+ : part)
+    for (int64_t j = 0; j < n; ++j) part += (double)g[j] * g[j];
+    ss += part;
   }
   const double norm = std::sqrt(ss);
   if (max_norm > 0 && norm > max_norm && std::isfinite(norm)) {
     const float s = (float)(max_norm / norm);
     for (auto& p : ps) {
       float* g = p.v->grad();
-      for (int64_t j = 0; j < p.v->numel(); ++j) g[j] *= s;
+      const int64_t n = p.v->numel();
+      for (int64_t j = 0; j < n; ++j) g[j] *= s;
     }
   }
   return norm;
