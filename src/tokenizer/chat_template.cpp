@@ -48,7 +48,7 @@ ChatTemplate ChatTemplate::for_tokenizer(const Tokenizer& tok) {
   if (!src.empty() && src.find("</think>") == std::string::npos && src.find("tool_calls") != std::string::npos &&
       src.find("ns.is_first") != std::string::npos)
     t.style = Style::DeepSeekV3;
-  if (tok.bos_id() >= 0) t.bos = tok.id_to_token(tok.bos_id());
+  t.bos = tok.bos_id() >= 0 ? tok.id_to_token(tok.bos_id()) : "";
   if (tok.eos_id() >= 0) t.eos = tok.id_to_token(tok.eos_id());
   return t;
 }

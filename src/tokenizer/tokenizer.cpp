@@ -596,27 +596,35 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
   if (whole >= 0) {
     out.push_back(whole);
   } else {
-    std::vector<Sym>& sy = t_syms;
     size_t n = piece.size();
-    sy.resize(n);
-    for (size_t i = 0; i < n; i++) sy[i] = {byte_id[(uint8_t)piece[i]], (int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1};
-    if (n <= 48) {
-      // Few symbols: rescan for the best pair each round.
-      while (true) {
-        int32_t best_rank = INT32_MAX, best_pos = -1, best_id = -1;
-        for (int32_t i = 0; i >= 0 && sy[i].next >= 0; i = sy[i].next) {
-          int32_t nid;
-          int32_t r = merges.find(sy[i].id, sy[sy[i].next].id, nid);
-          if (r < best_rank) best_rank = r, best_pos = i, best_id = nid;
-        }
-        if (best_pos < 0) break;
-        int32_t j = sy[best_pos].next;
-        sy[best_pos].id = best_id;
-        sy[best_pos].next = sy[j].next;
-        if (sy[j].next >= 0) sy[sy[j].next].prev = best_pos;
+    if (n <= 64) {
+      // Few symbols: keep the rank of every adjacent pair in an array; each
+      // merge rescans the ranks (ints) and re-looks-up only the two new pairs.
+      int32_t ids[64], rk[64], nid[64];
+      for (size_t i = 0; i < n; i++) ids[i] = byte_id[(uint8_t)piece[i]];
+      for (size_t i = 0; i + 1 < n; i++) rk[i] = merges.find(ids[i], ids[i + 1], nid[i]);
+      size_t len = n;
+      while (len > 1) {
+        size_t best = 0;
+        for (size_t i = 1; i + 1 < len; i++)
+          if (rk[i] < rk[best]) best = i;
+        if (rk[best] == INT32_MAX) break;
+        ids[best] = nid[best];
+        // Remove symbol best+1 and pair best+1.
+        for (size_t i = best + 1; i + 1 < len; i++) ids[i] = ids[i + 1];
+        for (size_t i = best + 1; i + 2 < len; i++) rk[i] = rk[i + 1], nid[i] = nid[i + 1];
+        len--;
+        if (best + 1 < len) rk[best] = merges.find(ids[best], ids[best + 1], nid[best]);
+        if (best > 0) rk[best - 1] = merges.find(ids[best - 1], ids[best], nid[best - 1]);
       }
+      out.insert(out.end(), ids, ids + len);
+      if (cache) cache->insert(piece, h, out.data() + start, out.size() - start);
+      return;
     } else {
       // Long pieces: min-heap of (rank, pos) with lazy invalidation.
+      std::vector<Sym>& sy = t_syms;
+      sy.resize(n);
+      for (size_t i = 0; i < n; i++) sy[i] = {byte_id[(uint8_t)piece[i]], (int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1};
       struct Cand {
         int32_t rank, pos, left, right, id;
         bool operator>(const Cand& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
@@ -647,8 +655,8 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
         if (sy[i].prev >= 0) push(sy[i].prev);
         push(i);
       }
+      for (int32_t i = 0; i >= 0; i = sy[i].next) out.push_back(sy[i].id);
     }
-    for (int32_t i = 0; i >= 0; i = sy[i].next) out.push_back(sy[i].id);
   }
   if (cache) cache->insert(piece, h, out.data() + start, out.size() - start);
 }

@@ -34,6 +34,15 @@ printf '%s\n' '{"ids": [0, 19923, 2058, 1]}' > "$W/s.jsonl"
 "$R1" detokenize --tokenizer $T --in "$W/s.jsonl" --out "$W/s.txt" --skip-special 2>/dev/null
 grep -qx '{"text": "Hello world"}' "$W/s.txt" && ok "detokenize --skip-special" || bad "detokenize --skip-special: $(cat "$W/s.txt")"
 
+# 2b. --chat renders with the tokenizer's template (DeepSeek-V3 here) before encoding.
+printf '%s\n' '{"messages": [{"role": "user", "content": "Hello, who are you?"}], "add_generation_prompt": false}' \
+  '{"messages": [{"role": "user", "content": "Hello, who are you?"}]}' > "$W/chat.jsonl"
+"$R1" tokenize --tokenizer $T --chat --in "$W/chat.jsonl" --out "$W/chat_ids.jsonl" 2>/dev/null
+printf '%s\n' '{"ids": [0, 128803, 19923, 14, 995, 477, 440, 33]}' '{"ids": [0, 128803, 19923, 14, 995, 477, 440, 33, 128804]}' > "$W/chat_want.jsonl"
+cmp -s "$W/chat_ids.jsonl" "$W/chat_want.jsonl" && ok "tokenize --chat" || bad "tokenize --chat: $(cat "$W/chat_ids.jsonl")"
+printf '%s\n' '{"messages": [{"role": "robot", "content": "x"}]}' > "$W/chat_bad.jsonl"
+expect_error "chat unknown role" "chat_bad.jsonl: line 1: chat template: unknown role 'robot'" "$R1" tokenize --tokenizer $T --chat --in "$W/chat_bad.jsonl" --out "$W/o.jsonl"
+
 # 3. Errors.
 printf '%s\n' '{"text": "fine"}' '{"text": "also fine"}' > "$W/u.jsonl"
 printf '{"text": "bad \xff byte"}\n' >> "$W/u.jsonl"
