@@ -29,19 +29,28 @@ void doc_words(std::string_view text, int max_words, std::vector<uint64_t>& wh) 
 
 }  // namespace
 
+// Calls fn(row) for each feature: the word's vocabulary row (if any), then the
+// hashed rows of the n-grams (2..word_ngrams) ending at that word.
+template <class F>
+inline void for_each_feature(const std::vector<uint64_t>& wh, const U64Map& vocab, int nwords, int ngrams, int buckets,
+                             F&& fn) {
+  for (size_t i = 0; i < wh.size(); ++i) {
+    uint32_t r = vocab.find(wh[i]);
+    if (r != U64Map::npos) fn(r);
+    uint64_t h = wh[i];
+    for (int n = 2; n <= ngrams && i + 1 >= (size_t)n; ++n) {
+      h = mix64(h * 116049371ull + wh[i + 1 - n]);
+      // Multiply-high maps h to [0, buckets) without a 64-bit division (Lemire's fastrange).
+      fn((uint32_t)(nwords + (uint64_t)(((unsigned __int128)h * (uint64_t)buckets) >> 64)));
+    }
+  }
+}
+
 void FastText::features(std::string_view text, std::vector<uint32_t>& f) const {
   thread_local std::vector<uint64_t> wh;
   doc_words(text, o_.max_words, wh);
   f.clear();
-  for (size_t i = 0; i < wh.size(); ++i) {
-    uint32_t r = vocab_.find(wh[i]);
-    if (r != U64Map::npos) f.push_back(r);
-    uint64_t h = wh[i];
-    for (int n = 2; n <= o_.word_ngrams && i + 1 >= (size_t)n; ++n) {
-      h = mix64(h * 116049371ull + wh[i + 1 - n]);
-      f.push_back((uint32_t)(nwords_ + h % (uint64_t)o_.buckets));
-    }
-  }
+  for_each_feature(wh, vocab_, nwords_, o_.word_ngrams, o_.buckets, [&](uint32_t r) { f.push_back(r); });
 }
 
 void FastText::train(const std::vector<std::string>& texts, const std::vector<int>& labels, const FastTextOptions& o) {
@@ -112,12 +121,14 @@ void FastText::train(const std::vector<std::string>& texts, const std::vector<in
 }
 
 float FastText::score(std::string_view text) const {
-  thread_local std::vector<uint32_t> f;
-  features(text, f);
-  if (f.empty()) return sigmoid(bias_);
+  thread_local std::vector<uint64_t> wh;
+  doc_words(text, o_.max_words, wh);
   double s = 0;
-  for (uint32_t r : f) s += row_score_[r];
-  return sigmoid(bias_ + (float)(s / f.size()));
+  size_t n = 0;
+  const float* rs = row_score_.data();
+  for_each_feature(wh, vocab_, nwords_, o_.word_ngrams, o_.buckets, [&](uint32_t r) { s += rs[r], ++n; });
+  if (n == 0) return sigmoid(bias_);
+  return sigmoid(bias_ + (float)(s / n));
 }
 
 static const char kMagic[8] = {'R', '1', 'F', 'T', 'C', 'L', 'S', '1'};

@@ -6,7 +6,8 @@
 // decision for a document depends only on what precedes it, which makes the
 // output independent of the thread count and of any dumps listed after it.
 //
-// Memory: one batch (ReadOptions::batch_bytes, default 64 MiB of lines) plus an
+// Memory: one batch (ReadOptions::batch_bytes, default 64 MiB of lines, kept with
+// their decoded texts and 0.5 KB of sketch per document) plus an
 // index that grows with the number of *kept* documents: the exact-hash set
 // (~24 B per document seen), bands x ~24 B of LSH table, and a 16-bit-per-row
 // signature (2 x num_perm B). At the defaults (32 bands x 4 rows, 128

@@ -523,6 +523,12 @@ static bool ascii_or_valid_utf8(std::string_view s) {
 
 bool read_batch(LineReader& r, const ReadOptions& opt, std::vector<Doc>& batch, Counts& counts) {
   size_t n = 0, bytes = 0;
+  // Slots are reused across batches; drop their buffers when the capacity they
+  // kept from earlier (long) lines exceeds twice the batch budget.
+  size_t cap = 0;
+  for (auto& d : batch) cap += d.raw.capacity() + d.text.capacity();
+  if (cap > 4 * opt.batch_bytes)
+    for (auto& d : batch) std::string().swap(d.raw), std::string().swap(d.text);
   if (batch.size() < opt.batch_docs) batch.resize(opt.batch_docs);
   while (n < opt.batch_docs && bytes < opt.batch_bytes) {
     Doc& d = batch[n];
