@@ -336,3 +336,33 @@ TEST(TrainLoop, Bf16MixedPrecisionTrainsAndStaysClose) {
   EXPECT_NEAR(f.front(), b.front(), 2e-2);    // same model, BF16-sized difference
   fs::remove_all(d);
 }
+
+TEST(TrainModel, CheckpointLoadsInRLogitsWithSameLogits) {
+  // The inference engine (`r1 logits`) reads a trained checkpoint, MTP layer included, and agrees with the trainer.
+  auto d = tmpdir("interop");
+  auto j = testutil::tiny_v3_json(1);
+  TrainModel m = TrainModel::init(ModelConfig::from_json(j, "tiny"), 8);
+  for (auto& [n, t] : m.buffers())
+    for (int64_t i = 0; i < t->numel(); ++i) t->f32()[i] = 0.02f * (float)(i % 5);
+  m.save(d + "/ck");
+  std::vector<int32_t> ids = {1, 5, 9, 2, 30, 7, 7, 3};
+  write_file_atomic(d + "/t.json", json{{"tokens", {ids}}}.dump());
+  std::string cmd = std::string(R1_BINARY) + " logits --threads 1 --model " + d + "/ck --tokens " + d + "/t.json --out " +
+                    d + "/l.bin > " + d + "/log 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text_file(d + "/log");
+  std::string raw = read_text_file(d + "/l.bin");
+  ASSERT_EQ(raw.size(), ids.size() * 32 * 4);
+  ag::Tape t;
+  t.enabled = false;
+  std::vector<int32_t> pos(ids.size());
+  for (size_t i = 0; i < pos.size(); ++i) pos[i] = (int32_t)i;
+  Var lg = m.forward_logits(t, ids, ag::AttnLayout{1, (int64_t)ids.size(), {}}, pos);
+  double mx = 0;
+  for (int64_t i = 0; i < lg->numel(); ++i) {
+    float v;
+    std::memcpy(&v, raw.data() + 4 * i, 4);
+    mx = std::max(mx, (double)std::fabs(v - lg->val()[i]));
+  }
+  EXPECT_LT(mx, 2e-4);
+  fs::remove_all(d);
+}
