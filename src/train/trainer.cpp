@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -193,6 +194,11 @@ void Trainer::load_state(const std::string& dir) {
     fail(sp, ": bad trainer state: ", e.what());
   }
   order_epoch_ = -1;
+}
+
+void tune_allocator_for_training() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 std::string latest_checkpoint(const std::string& out_dir) {
