@@ -103,7 +103,8 @@ TEST(RlVerify, AdditionTraceHandChecked) {
   }
   int a = std::stoi(p.prompt.substr(0, 2)), b = std::stoi(p.prompt.substr(3));
   EXPECT_EQ(std::stoi(p.answer), a + b);
-  std::string first = std::to_string(a % 10) + "+" + std::to_string(b % 10) + "=" + std::to_string(a % 10 + b % 10);
+  int s0 = a % 10 + b % 10;
+  std::string first = std::to_string(a % 10) + "+" + std::to_string(b % 10) + "+0=" + (s0 < 10 ? "0" : "") + std::to_string(s0);
   EXPECT_EQ(p.trace.substr(0, first.size()), first);
 }
 

@@ -47,7 +47,9 @@ TEST(TokenizerChat, R1StripsReasoningAndPrefillsThink) {
 
 TEST(TokenizerChat, R1ToolCallsCloseEveryTime) {
   ChatTemplate ct = ChatTemplate::deepseek_r1();
-  ChatMessage a{"assistant", "", "", true, {{"function", "f", "{}"}}};
+  ChatMessage a("assistant", "");
+  a.content_is_null = true;
+  a.tool_calls = {{"function", "f", "{}"}};
   std::vector<ChatMessage> m = {{"user", "q"}, a, {"tool", "r1"}, {"tool", "r2"}};
   EXPECT_EQ(ct.render(m, true),
             "<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n"

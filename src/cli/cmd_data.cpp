@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "cli/registry.h"
 #include "data/classifier.h"
+#include "data/code_order.h"
 #include "data/decontam.h"
 #include "data/dedup.h"
 #include "data/mcq.h"
@@ -143,6 +144,14 @@ static int cmd_data(int argc, char** argv) {
   ksc->add_option("--mode", krun.mode, "filter (keep score >= threshold) | tag (add \"math_score\")")->default_val("filter");
   ksc->add_option("--threshold", krun.threshold, "positive at or above this score")->default_val(0.5);
 
+  // order-code
+  IoFlags oio;
+  OrderRun orun;
+  auto* osc = app.add_subcommand("order-code", "one document per repository, files in dependency order (DeepSeek-Coder)");
+  add_io(osc, oio, false);
+  osc->add_option("--repo-field", orun.repo_field, "JSON member naming the repository")->default_val("repo");
+  osc->add_option("--path-field", orun.path_field, "JSON member with the file path")->default_val("path");
+
   R1_PARSE(app, argc, argv);
 
   if (dsc->parsed()) {
@@ -203,6 +212,16 @@ static int cmd_data(int argc, char** argv) {
     json rep = run_classify(krun);
     if (kio.out.empty()) printf("%s\n", rep.dump(2).c_str());
     summary(rep, "classify");
+    return 0;
+  }
+  if (osc->parsed()) {
+    set_threads(oio.threads ? oio.threads : top_threads);
+    orun.inputs = oio.inputs;
+    orun.out_dir = oio.out;
+    orun.read = oio.read();
+    json rep = run_order_code(orun);
+    if (oio.out.empty()) printf("%s\n", rep.dump(2).c_str());
+    summary(rep, "order-code");
     return 0;
   }
   return 1;

@@ -29,12 +29,13 @@ using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 struct RecipeConfig {
-  std::string tasks = "add,sort";
+  std::string tasks = "add";
+  std::string stop_after;  // debugging: end after this stage
   int difficulty = 1;
   int train_problems = 3000, heldout = 200, cold_start_examples = 400;
-  int pretrain_steps = 300, cold_steps = 60, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
+  int pretrain_steps = 150, cold_steps = 150, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
   int batch = 32, prompts_per_step = 16, G = 8, inner = 2, k = 4, max_new = 40;
-  int hidden = 256, student_hidden = 128, window = 40, d_emb = 16;
+  int hidden = 192, student_hidden = 96, window = 32, d_emb = 16;
   float lr = 2e-3f, grpo_lr = 5e-4f, beta = 0.02f;
   uint64_t seed = 1;
 };
@@ -54,6 +55,8 @@ std::vector<std::string> pretrain_docs(const std::vector<Problem>& ps, Rng& rng)
   return docs;
 }
 
+// The constant R1-Zero instruction is not trained on (it carries no
+// information and would dominate the compute of a tiny run).
 SftSample full_doc_sample(const CharVocab& v, const std::string& doc) {
   SftSample s;
   s.tokens = v.encode(doc);
@@ -61,6 +64,11 @@ SftSample full_doc_sample(const CharVocab& v, const std::string& doc) {
   s.tokens.push_back(v.eos());
   s.loss_mask.assign(s.tokens.size(), 1);
   s.loss_mask[0] = 0;
+  std::string instr = render_prompt(Template::Zero, "");
+  if (doc.rfind(instr.substr(0, instr.size() - 12), 0) == 0) {
+    size_t skip = v.encode(instr.substr(0, instr.find("User:"))).size();
+    for (size_t i = 0; i < skip && i < s.loss_mask.size(); i++) s.loss_mask[i] = 0;
+  }
   return s;
 }
 
@@ -223,6 +231,10 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
               {"rollout_tokens_per_s", glog.empty() ? 0 : tok_s / glog.size()},
               {"final_train_reward", glog.empty() ? 0 : glog.back().reward}};
   stages.push_back(st);
+  if (c.stop_after == "grpo") {
+    for (auto& s : stages) fprintf(stderr, "%-14s %8.3f %8.3f %8.3f %8.3f %8.1f\n", s.name.c_str(), s.heldout.pass1, s.heldout.cons_k, s.heldout.greedy_acc, s.heldout.format_rate, s.wall_s);
+    return 0;
+  }
 
   // 6. rejection sampling from the RL model -> SFT of the base (R1 §2.3.3 retrains from the base)
   banner("rejection sampling + SFT");
@@ -382,6 +394,7 @@ int cmd_recipe(int argc, char** argv) {
   app.add_option("--lr", c.lr)->capture_default_str();
   app.add_option("--grpo-lr", c.grpo_lr)->capture_default_str();
   app.add_option("--beta", c.beta, "KL coefficient")->capture_default_str();
+  app.add_option("--stop-after", c.stop_after, "end after this stage (grpo)");
   app.add_flag("--fast", fast, "a seconds-long smoke run (tests)");
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);

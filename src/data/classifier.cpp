@@ -180,6 +180,7 @@ json run_classify(const ClassifyRun& run) {
   R1_CHECK(run.mode == "filter" || run.mode == "tag", "classify: --mode must be filter or tag, got ", run.mode);
   R1_CHECK(!run.inputs.empty(), "classify: no inputs");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   check_inputs_exist({run.model});
   FastText m = FastText::load(run.model);
   const double t0 = now_seconds();
@@ -215,7 +216,7 @@ json run_classify(const ClassifyRun& run) {
   json tj = total.to_json();
   tj["positive"] = pos_total;
   json rep = {{"stage", "classify"}, {"model", run.model}, {"mode", run.mode}, {"threshold", run.threshold},
-              {"files", files}, {"total", tj}, {"threads", omp_get_max_threads()}, {"seconds", secs},
+              {"files", files}, {"total", tj}, {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()},
               {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
   if (!run.out_dir.empty()) write_file_atomic(run.out_dir + "/classify_report.json", rep.dump(2) + "\n");
   return rep;
@@ -255,6 +256,7 @@ json run_math_iterate(const MathIterRun& run) {
   R1_CHECK(run.iterations >= 1, "train-classifier: --iterations must be >= 1");
   R1_CHECK(!run.out_dir.empty(), "train-classifier: --out DIR is required");
   check_inputs_exist(run.corpus);
+  check_distinct_names(run.corpus);
   check_inputs_exist({run.seed_positives});
   if (!run.heldout.empty()) check_inputs_exist({run.heldout});
   const double t0 = now_seconds();
@@ -403,7 +405,7 @@ json run_math_iterate(const MathIterRun& run) {
                           {"iterations", run.iterations}, {"collect_threshold", run.collect_threshold},
                           {"top", run.top}, {"domain_frac", run.domain_frac}}},
               {"seed_positives", seeds.size()}, {"iterations", iters}, {"total", tj},
-              {"threads", omp_get_max_threads()}, {"seconds", secs}};
+              {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()}};
   write_file_atomic(run.out_dir + "/train_report.json", rep.dump(2) + "\n");
   return rep;
 }

@@ -73,6 +73,7 @@ json run_decontam(const DecontamRun& run) {
   R1_CHECK(!run.eval_files.empty(), "decontam: give the evaluation problems with --eval FILE");
   R1_CHECK(run.n >= 1, "decontam: --ngram must be >= 1");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   check_inputs_exist(run.eval_files);
   const double t0 = now_seconds();
   Decontaminator dc(run.n);
@@ -113,7 +114,7 @@ json run_decontam(const DecontamRun& run) {
   double secs = seconds_since(t0);
   json rep = {{"stage", "decontam"}, {"ngram", run.n}, {"eval_problems", dc.problems()}, {"eval_ngrams", dc.ngrams()},
               {"eval_problems_matched", touched}, {"files", files}, {"threads", omp_get_max_threads()},
-              {"seconds", secs}, {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
+              {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()}, {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
   json tj = total.to_json();
   tj["removed_contaminated"] = removed_total;
   rep["total"] = tj;

@@ -76,6 +76,7 @@ size_t Deduper::index_bytes() const {
 json run_dedup(const DedupRun& run) {
   R1_CHECK(!run.inputs.empty(), "dedup: no input dumps given");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   const double t0 = now_seconds();
   Deduper dd(run.dedup);
   const int P = run.dedup.num_perm, B = run.dedup.bands;
@@ -156,6 +157,7 @@ json run_dedup(const DedupRun& run) {
   rep["dedup_rate_by_dumps"] = by_dumps;
   rep["index_bytes"] = dd.index_bytes();
   rep["seconds"] = secs;
+  rep["peak_rss_mib"] = peak_rss_mib();
   rep["mb_per_s"] = secs > 0 ? total.bytes / 1e6 / secs : 0.0;
   if (!run.out_dir.empty()) write_file_atomic(run.out_dir + "/dedup_report.json", rep.dump(2) + "\n");
   return rep;

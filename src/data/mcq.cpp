@@ -227,6 +227,7 @@ json run_mcq(const McqRun& run) {
            run.mode);
   R1_CHECK(!run.inputs.empty(), "mcq: no inputs");
   check_inputs_exist(run.inputs);
+  if (!run.out_dir.empty()) check_distinct_names(run.inputs);
   const double t0 = now_seconds();
   json files = json::array();
   Counts total;
@@ -264,7 +265,7 @@ json run_mcq(const McqRun& run) {
   tj["mcq_docs"] = mc_docs;
   tj["mcq_items"] = mc_items;
   json rep = {{"stage", "mcq"}, {"mode", run.mode}, {"min_items", run.mcq.min_items}, {"files", files}, {"total", tj},
-              {"threads", omp_get_max_threads()}, {"seconds", secs}, {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
+              {"threads", omp_get_max_threads()}, {"seconds", secs}, {"peak_rss_mib", peak_rss_mib()}, {"mb_per_s", secs > 0 ? total.bytes / 1e6 / secs : 0.0}};
   if (!run.out_dir.empty()) write_file_atomic(run.out_dir + "/mcq_report.json", rep.dump(2) + "\n");
   return rep;
 }

@@ -1,7 +1,10 @@
 #include "data/stage.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
+#include <map>
 
 #include "base/error.h"
 
@@ -12,6 +15,12 @@ namespace fs = std::filesystem;
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+double peak_rss_mib() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
 double seconds_since(double start) { return now_seconds() - start; }
 
 std::string out_path_for(const std::string& out_dir, const std::string& in_path) {
@@ -23,6 +32,15 @@ std::string out_path_for(const std::string& out_dir, const std::string& in_path)
   auto b = fs::weakly_canonical(out, ec);
   R1_CHECK(a != b, out, ": output would overwrite its input; choose another --out directory");
   return out;
+}
+
+void check_distinct_names(const std::vector<std::string>& inputs) {
+  std::map<std::string, std::string> seen;
+  for (auto& p : inputs) {
+    std::string n = fs::path(p).filename().string();
+    auto [it, fresh] = seen.emplace(n, p);
+    R1_CHECK(fresh, p, ": same file name as ", it->second, "; outputs are DIR/<file name>, so rename one");
+  }
 }
 
 void stream_file(const std::string& in_path, const std::string& out_path, const ReadOptions& opt, Counts& counts,

@@ -25,6 +25,12 @@ void stream_file(const std::string& in_path, const std::string& out_path, const 
 // DIR/<file name of in>, refusing to overwrite the input itself. Creates DIR.
 std::string out_path_for(const std::string& out_dir, const std::string& in_path);
 
+// Two inputs with the same file name would write the same DIR/<name>: refuse.
+void check_distinct_names(const std::vector<std::string>& inputs);
+
+// Peak resident memory of this process so far, in MiB (getrusage), for reports.
+double peak_rss_mib();
+
 // Seconds since start, and MB/s, for reports.
 double seconds_since(double start);
 double now_seconds();

@@ -50,44 +50,78 @@ inline Kind classify(uint32_t cp) {
   return kWord;
 }
 
-// Calls emit(begin, end, lowered_hash) for each word; lower-casing is ASCII only.
+// Byte classes: 0 separator, 1 ASCII letter/digit, 2 non-ASCII lead/continuation.
+struct ByteTable {
+  uint8_t t[256];
+  ByteTable() {
+    for (int c = 0; c < 256; ++c) {
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      t[c] = c >= 0x80 ? 2 : alnum ? 1 : 0;
+    }
+  }
+};
+const ByteTable kBytes;
+
+// Hash of a pure-ASCII alphanumeric word, lower-cased 8 bytes at a time
+// (OR 0x20 lower-cases letters and leaves digits unchanged).
+inline uint64_t ascii_word_hash(const unsigned char* p, size_t n) {
+  uint64_t h = 0x243f6a8885a308d3ull ^ (n * 0x9e3779b97f4a7c15ull);
+  while (n > 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = mix64(h ^ (w | 0x2020202020202020ull));
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  memcpy(&w, p, n);
+  w |= 0x2020202020202020ull & (n == 8 ? ~0ull : ((1ull << (8 * n)) - 1));
+  return mix64(h ^ w);
+}
+
+// Calls emit(begin, end, hash) for each word. Words made only of ASCII
+// letters/digits take the fast path; words with other letters are hashed per
+// code point (ASCII lower-cased). Identical words always take the same path.
 template <class F>
 inline void for_each_word(std::string_view text, F&& emit) {
   const auto* s = (const unsigned char*)text.data();
-  size_t n = text.size(), i = 0;
-  uint64_t h = 0;
-  size_t start = 0;
-  bool in = false;
-  auto close = [&](size_t end) {
-    if (in) emit(start, end, mix64(h ^ (end - start)));
-    in = false;
-  };
+  const size_t n = text.size();
+  size_t i = 0;
   while (i < n) {
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      unsigned char l = (unsigned char)(c | 0x20);
-      bool alpha = l >= 'a' && l <= 'z';
-      if (alpha || (c >= '0' && c <= '9')) {
-        if (!in) { in = true; start = i; h = 0x243f6a8885a308d3ull; }
-        h = (h ^ (alpha ? l : c)) * 0x100000001b3ull;
-      } else close(i);
-      ++i;
+    uint8_t k = kBytes.t[s[i]];
+    if (k == 0) { ++i; continue; }
+    size_t start = i;
+    bool ascii = true;
+    for (;;) {
+      while (i < n && kBytes.t[s[i]] == 1) ++i;
+      if (i >= n || kBytes.t[s[i]] == 0) break;
+      uint32_t cp;
+      int len = decode(s, n, i, cp);
+      if (classify(cp) != kWord) break;
+      ascii = false;
+      i += len;
+    }
+    if (i > start) {
+      if (ascii) emit(start, i, ascii_word_hash(s + start, i - start));
+      else {
+        uint64_t h = 0x243f6a8885a308d3ull;
+        for (size_t j = start; j < i;) {
+          uint32_t cp;
+          int len = decode(s, n, j, cp);
+          if (cp >= 'A' && cp <= 'Z') cp |= 0x20;
+          h = (h ^ cp) * 0x100000001b3ull;
+          j += len;
+        }
+        emit(start, i, mix64(h ^ (i - start)));
+      }
       continue;
     }
+    // A non-ASCII character that is not a word letter: a word of its own (CJK) or a separator.
     uint32_t cp;
     int len = decode(s, n, i, cp);
-    Kind k = classify(cp);
-    if (k == kSep) { close(i); }
-    else if (k == kSingle) {
-      close(i);
-      emit(i, i + len, mix64(0x13198a2e03707344ull ^ cp));
-    } else {
-      if (!in) { in = true; start = i; h = 0x243f6a8885a308d3ull; }
-      h = (h ^ cp) * 0x100000001b3ull;
-    }
+    if (classify(cp) == kSingle) emit(i, i + len, mix64(0x13198a2e03707344ull ^ cp));
     i += len;
   }
-  close(n);
 }
 
 }  // namespace

@@ -61,10 +61,11 @@ struct ModelConfig {
   int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
   // Attention softmax scale: qk_head_dim^-0.5 * mscale(factor, mscale_all_dim)^2 (YaRN).
   double softmax_scale() const;
-  // Per token per layer: latent cache kv_lora_rank + qk_rope_head_dim values,
-  // vs MHA with the same heads: H * (qk_head_dim + v_head_dim).
+  // Per token per layer: latent cache d_c + d_h^R (kv_lora_rank + qk_rope_head_dim)
+  // vs MHA with the same heads and head dims, 2 n_h d_h (DeepSeek-V2 Table 1):
+  // H * (qk_nope_head_dim + v_head_dim). V2-Lite: 576 vs 4096.
   int64_t mla_cache_elems_per_layer() const { return kv_lora_rank + qk_rope_head_dim; }
-  int64_t mha_cache_elems_per_layer() const { return num_attention_heads * (qk_head_dim() + v_head_dim); }
+  int64_t mha_cache_elems_per_layer() const { return num_attention_heads * (qk_nope_head_dim + v_head_dim); }
 };
 
 // Validates every field this engine reads; errors name `path` and the key.

@@ -1,5 +1,6 @@
 #include "model/mlp.h"
 
+#include <cstring>
 #include <vector>
 
 #include "kernels/cpu/ops.h"
@@ -11,15 +12,34 @@ Mlp Mlp::load(const Checkpoint& ck, const std::string& p, int64_t hidden, int64_
   m.gate_proj = Weight::load(ck, p + "gate_proj.weight", inter, hidden);
   m.up_proj = Weight::load(ck, p + "up_proj.weight", inter, hidden);
   m.down_proj = Weight::load(ck, p + "down_proj.weight", hidden, inter);
+  if (weights_in_hugepages() && m.gate_proj.m.dt == m.up_proj.m.dt) {
+    // Weights are being copied anyway: lay gate and up out as one [2I, D] matrix.
+    const size_t half = m.gate_proj.t.nbytes();
+    Tensor both = Tensor::empty({2 * inter, hidden}, m.gate_proj.m.dt);
+    std::memcpy(both.raw(), m.gate_proj.t.raw(), half);
+    std::memcpy((char*)both.raw() + half, m.up_proj.t.raw(), half);
+    m.gate_up.t = copy_hugepages(both);
+    m.gate_up.m = MatRef::of(m.gate_up.t);
+    m.gate_proj.m = m.gate_up.m.block(0, inter);
+    m.up_proj.m = m.gate_up.m.block(inter, inter);
+    m.gate_proj.t = m.up_proj.t = m.gate_up.t;
+  }
   return m;
 }
 
 void Mlp::forward(const float* x, int64_t T, float* out) const {
   const int64_t I = inter();
-  std::vector<float> g(T * I), u(T * I);
-  linear(x, T, gate_proj.m, g.data());
-  linear(x, T, up_proj.m, u.data());
-  silu_mul(g.data(), u.data(), T * I, g.data());
+  std::vector<float> g(T * I);
+  if (gate_up.t.defined() && gate_up.m.p) {
+    std::vector<float> gu(T * 2 * I);
+    linear(x, T, gate_up.m, gu.data());
+    for (int64_t t = 0; t < T; ++t) silu_mul(&gu[t * 2 * I], &gu[t * 2 * I + I], I, &g[t * I]);
+  } else {
+    std::vector<float> u(T * I);
+    linear(x, T, gate_proj.m, g.data());
+    linear(x, T, up_proj.m, u.data());
+    silu_mul(g.data(), u.data(), T * I, g.data());
+  }
   linear(g.data(), T, down_proj.m, out);
 }
 

@@ -7,6 +7,7 @@ namespace r1 {
 
 struct Mlp {
   Weight gate_proj, up_proj, down_proj;  // [inter, hidden], [inter, hidden], [hidden, inter]
+  Weight gate_up;  // [2 * inter, hidden]: gate rows then up rows, when copied (one GEMM instead of two)
   static Mlp load(const Checkpoint& ck, const std::string& prefix, int64_t hidden, int64_t inter);
   int64_t inter() const { return gate_proj.rows(); }
   // out[T, hidden] = MLP(x[T, hidden])

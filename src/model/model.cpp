@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include "formats/model_config.h"
+#include "model/dense.h"
 #include "model/transformer.h"
 
 namespace r1 {
@@ -22,7 +23,8 @@ std::unique_ptr<Model> load_model(const std::string& dir) {
   json j = read_json_file(dir + "/config.json");
   std::string mt = j.is_object() && j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>() : "";
   if (mt == "deepseek_v2" || mt == "deepseek_v3") return Transformer::load(dir);
-  fail(dir, "/config.json: unsupported key 'model_type' = '", mt, "' (supported: deepseek_v2, deepseek_v3)");
+  if (is_dense_model_type(mt)) return DenseModel::load(dir);  // qwen2, llama (GQA)
+  fail(dir, "/config.json: unsupported key 'model_type' = '", mt, "' (supported: deepseek_v2, deepseek_v3, qwen2, llama)");
 }
 
 }  // namespace r1

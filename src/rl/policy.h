@@ -46,7 +46,10 @@ class Policy {
   virtual void logprobs(const TokenRows& rows, std::vector<std::vector<float>>* logp,
                         std::vector<std::vector<float>>* entropy) = 0;
   // Accumulate into the gradients d/dtheta of sum_{r,t} dlogp[r][t] * logp[r][t].
-  virtual void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp) = 0;
+  // logp_out (optional): the log-probs of the positions with non-zero dlogp, as
+  // computed on the way (saves SFT a second forward pass).
+  virtual void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
+                        std::vector<std::vector<float>>* logp_out = nullptr) = 0;
   virtual void zero_grad() = 0;
   // AdamW step with global-norm clipping; returns the gradient norm before clipping.
   virtual float step(const OptimConfig& cfg) = 0;

@@ -65,22 +65,24 @@ SftLog sft_train(Policy& p, const std::vector<SftSample>& data, const SftConfig&
     }
     TokenRows rows = pack(batch, cfg.row_len);
     std::vector<std::vector<float>> lp, d(rows.tokens.size());
-    p.logprobs(rows, &lp, nullptr);
-    double loss = 0;
     int64_t n = 0;
     for (size_t r = 0; r < rows.tokens.size(); r++)
       for (size_t t = 1; t < rows.tokens[r].size(); t++)
-        if (rows.want[r][t] && rows.segment[r][t] == rows.segment[r][t - 1]) loss -= lp[r][t], n++;
+        n += rows.want[r][t] && rows.segment[r][t] == rows.segment[r][t - 1];
     if (n == 0) continue;
     for (size_t r = 0; r < rows.tokens.size(); r++) {
       d[r].assign(rows.tokens[r].size(), 0.0f);
       for (size_t t = 1; t < rows.tokens[r].size(); t++)
         if (rows.want[r][t] && rows.segment[r][t] == rows.segment[r][t - 1]) d[r][t] = (float)(-1.0 / (double)n);
     }
+    p.zero_grad();
+    p.backward(rows, d, &lp);
+    double loss = 0;
+    for (size_t r = 0; r < rows.tokens.size(); r++)
+      for (size_t t = 1; t < rows.tokens[r].size(); t++)
+        if (d[r][t] != 0.0f) loss -= lp[r][t];
     loss /= (double)n;
     R1_CHECK(std::isfinite(loss), "sft: loss became non-finite at step ", step);
-    p.zero_grad();
-    p.backward(rows, d);
     OptimConfig o = cfg.opt;
     o.lr = lr_at(step, cfg.steps, cfg.warmup, cfg.opt.lr, cfg.min_lr_frac);
     p.step(o);

@@ -66,7 +66,11 @@ Problem step_problem(const std::string& text, int64_t ans) {
   return number_problem("expr", 1, 0, text, ans, "expr:" + text);
 }
 
-// add: two (d+1)-digit numbers with at least one carry; trace adds column by column.
+// add: two (d+1)-digit numbers with at least one carry. The trace adds column
+// by column from the right in a fixed-width form "x+y+c=ss" (carry always
+// written, sum always two digits), so every digit a step needs sits at a fixed
+// distance back: small models can learn it, and the answer is read off the
+// steps' last digits (plus the final carry).
 Problem make_add(int d, int64_t a, int64_t b) {
   Problem p = number_problem("add", d, 0, S(a) + "+" + S(b), a + b, "add:" + S(a) + "+" + S(b));
   std::string sa = S(a), sb = S(b), tr;
@@ -74,10 +78,10 @@ Problem make_add(int d, int64_t a, int64_t b) {
   size_t n = std::max(sa.size(), sb.size());
   for (size_t i = 0; i < n; i++) {
     int x = i < sa.size() ? sa[sa.size() - 1 - i] - '0' : 0, y = i < sb.size() ? sb[sb.size() - 1 - i] - '0' : 0;
-    std::string step = S(x) + "+" + S(y) + (carry ? "+" + S(carry) : "");
+    std::string step = S(x) + "+" + S(y) + "+" + S(carry);
     int s = x + y + carry;
     if (!tr.empty()) tr += " ";
-    tr += step + "=" + S(s);
+    tr += step + "=" + (s < 10 ? "0" : "") + S(s);
     p.subtasks.push_back(step_problem(step, s));
     carry = s / 10;
   }

@@ -162,8 +162,13 @@ void WindowLM::logprobs(const TokenRows& rows, std::vector<std::vector<float>>* 
   }
 }
 
-void WindowLM::backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp) {
+void WindowLM::backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
+                        std::vector<std::vector<float>>* logp_out) {
   const int D = c_.d_emb, H = c_.hidden, V = c_.vocab, W = c_.window, In = W * D;
+  if (logp_out) {
+    logp_out->assign(rows.tokens.size(), {});
+    for (size_t r = 0; r < rows.tokens.size(); r++) (*logp_out)[r].assign(rows.tokens[r].size(), 0.0f);
+  }
   std::vector<std::pair<int, int>> pos;
   for (size_t r = 0; r < rows.tokens.size(); r++)
     for (size_t t = 1; t < rows.tokens[r].size(); t++)
@@ -187,6 +192,7 @@ void WindowLM::backward(const TokenRows& rows, const std::vector<std::vector<flo
       int y = rows.tokens[(size_t)r][(size_t)t];
       double mx = *std::max_element(z, z + V), s = 0;
       for (int k = 0; k < V; k++) s += std::exp(z[k] - mx);
+      if (logp_out) (*logp_out)[(size_t)r][(size_t)t] = (float)(z[y] - mx - std::log(s));
       for (int k = 0; k < V; k++) dz[(size_t)i * V + k] = (float)(-g * std::exp(z[k] - mx) / s);
       dz[(size_t)i * V + y] += g;
     }

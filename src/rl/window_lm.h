@@ -29,7 +29,8 @@ class WindowLM : public Policy {
   int64_t param_count() const override { return (int64_t)w_.size(); }
   void logprobs(const TokenRows& rows, std::vector<std::vector<float>>* logp,
                 std::vector<std::vector<float>>* entropy) override;
-  void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp) override;
+  void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
+                std::vector<std::vector<float>>* logp_out = nullptr) override;
   void zero_grad() override;
   float step(const OptimConfig& cfg) override;
   std::unique_ptr<Policy> clone() const override;

@@ -85,7 +85,8 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& msgs, bool add_
             out += calls_begin + call_text(c);
             is_first = true;
           } else {
-            out += "\n" + call_text(c);
+            out += '\n';
+            out += call_text(c);
             if (!r1) out += calls_end + eos;
           }
         }
@@ -109,7 +110,8 @@ std::string ChatTemplate::render(const std::vector<ChatMessage>& msgs, bool add_
         out += outputs_begin + output_begin + m.content + output_end;
         is_output_first = false;
       } else {
-        out += (r1 ? "" : "\n") + output_begin + m.content + output_end;
+        if (!r1) out += '\n';
+        out += output_begin + m.content + output_end;
       }
     } else if (m.role != "system") {
       fail("chat template: unknown role '", m.role, "' in message ", i);

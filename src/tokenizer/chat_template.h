@@ -23,6 +23,10 @@ struct ChatMessage {
   std::string reasoning_content;  // assistant only; see ChatTemplate::render
   bool content_is_null = false;   // JSON null content (assistant turns that only call tools)
   std::vector<ToolCall> tool_calls;
+
+  ChatMessage() = default;
+  ChatMessage(std::string r, std::string c, std::string reasoning = "")
+      : role(std::move(r)), content(std::move(c)), reasoning_content(std::move(reasoning)) {}
 };
 
 // OpenAI-style JSON messages: [{"role", "content" (string or null),

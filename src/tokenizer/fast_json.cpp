@@ -5,16 +5,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "base/error.h"
 #include "tokenizer/unicode.h"
 
 namespace r1::tok {
 
-const JVal* JVal::get(std::string_view key) const {
+const JVal* JVal::get(std::string_view k) const {
   if (type != Obj) return nullptr;
-  for (auto& kv : obj)
-    if (kv.first == key) return &kv.second;
+  for (uint32_t i = 0; i < n; i++)
+    if (keys[i] == k) return &kids[i];
   return nullptr;
 }
 
@@ -29,8 +30,44 @@ struct Parser {
   const char* b;
   const char* e;
   const std::string& what;
-  std::deque<std::string>& arena;
+  JDoc& doc;
   int depth = 0;
+  std::vector<JVal> stack;              // children of the open containers
+  std::vector<std::string_view> kstack;  // keys of the open objects
+  char* cur = nullptr;
+  size_t left = 0;
+
+  Parser(const char* begin, const char* end, const std::string& w, JDoc& d) : p(begin), b(begin), e(end), what(w), doc(d) {}
+
+  void* alloc(size_t bytes) {
+    bytes = (bytes + 15) & ~size_t(15);
+    if (bytes > left) {
+      size_t sz = std::max<size_t>(bytes, 4 << 20);
+      doc.blocks.emplace_back(new char[sz]);
+      cur = doc.blocks.back().get();
+      left = sz;
+    }
+    void* p = cur;
+    cur += bytes;
+    left -= bytes;
+    return p;
+  }
+  // Moves stack[from..] (and kstack[kfrom..] for objects) into the arena.
+  void close(JVal& v, size_t from, size_t kfrom, bool obj) {
+    v.n = (uint32_t)(stack.size() - from);
+    if (v.n) {
+      JVal* k = static_cast<JVal*>(alloc(sizeof(JVal) * v.n));
+      std::uninitialized_copy(stack.begin() + from, stack.end(), k);
+      v.kids = k;
+      if (obj) {
+        auto* ks = static_cast<std::string_view*>(alloc(sizeof(std::string_view) * v.n));
+        std::uninitialized_copy(kstack.begin() + kfrom, kstack.end(), ks);
+        v.keys = ks;
+      }
+    }
+    stack.resize(from);
+    if (obj) kstack.resize(kfrom);
+  }
 
   [[noreturn]] void err(const char* msg) {
     long line = 1;
@@ -62,8 +99,8 @@ struct Parser {
       p++;
       return;
     }
-    arena.emplace_back(s, p);
-    std::string& out = arena.back();
+    doc.strings.emplace_back(s, p);
+    std::string& out = doc.strings.back();
     while (true) {
       if (p >= e) err("unterminated string");
       char c = *p;
@@ -113,33 +150,41 @@ struct Parser {
       p++;
       ws();
       if (p < e && *p == '}') { p++; depth--; return; }
+      size_t from = stack.size(), kfrom = kstack.size();
       while (true) {
         ws();
         if (p >= e || *p != '"') err("expected a string key");
-        v.obj.emplace_back();
-        string(v.obj.back().first);
+        std::string_view k;
+        string(k);
         ws();
         if (p >= e || *p != ':') err("expected ':'");
         p++;
-        value(v.obj.back().second);
+        JVal child;
+        value(child);
+        stack.push_back(child);
+        kstack.push_back(k);
         ws();
         if (p < e && *p == ',') { p++; continue; }
         if (p < e && *p == '}') { p++; break; }
         err("expected ',' or '}'");
       }
+      close(v, from, kfrom, true);
     } else if (c == '[') {
       v.type = JVal::Arr;
       p++;
       ws();
       if (p < e && *p == ']') { p++; depth--; return; }
+      size_t from = stack.size();
       while (true) {
-        v.arr.emplace_back();
-        value(v.arr.back());
+        JVal child;
+        value(child);
+        stack.push_back(child);
         ws();
         if (p < e && *p == ',') { p++; continue; }
         if (p < e && *p == ']') { p++; break; }
         err("expected ',' or ']'");
       }
+      close(v, from, 0, false);
     } else if (c == '"') {
       v.type = JVal::Str;
       string(v.str);
@@ -190,7 +235,7 @@ std::unique_ptr<JDoc> parse_json(std::string text, const std::string& what) {
   auto d = std::make_unique<JDoc>();
   d->src = std::move(text);
   const char* b = d->src.data();
-  Parser ps{b, b, b + d->src.size(), what, d->arena};
+  Parser ps(b, b + d->src.size(), what, *d);
   ps.value(d->root);
   ps.ws();
   if (ps.p != ps.e) ps.err("trailing characters after the JSON value");

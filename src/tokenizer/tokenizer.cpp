@@ -42,35 +42,38 @@ uint64_t hash_bytes(std::string_view s) {
   return h * 0xD6E8FEB86659FD93ull;
 }
 
-// Open-addressing map from strings (owned elsewhere, stable) to ids. Slots keep
-// 32 bits of the hash so most probes skip the string compare.
+// Open-addressing map from strings (owned elsewhere, stable) to ids. Keys up to
+// 16 bytes are copied into the slot, so most lookups touch one cache line.
 class StrIdMap {
  public:
   void init(size_t n) {
     size_t cap = 16;
     while (cap < n * 2) cap <<= 1;
-    slots_.assign(cap, {nullptr, 0, -1});
+    slots_.assign(cap, Slot{});
     mask_ = cap - 1;
   }
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
   // Returns false if key already present.
-  bool insert(const std::string* key, int32_t id) {
-    uint64_t h = hash_bytes(*key);
-    uint32_t tag = (uint32_t)(h >> 32);
+  bool insert(const std::string* key, int32_t id) { return insert(key, id, hash_bytes(*key)); }
+  bool insert(const std::string* key, int32_t id, uint64_t h) {
     size_t i = h & mask_;
     while (slots_[i].id >= 0) {
-      if (slots_[i].tag == tag && *slots_[i].key == *key) return false;
+      if (eq(slots_[i], h, *key)) return false;
       i = (i + 1) & mask_;
     }
-    slots_[i] = {key, tag, id};
+    Slot& s = slots_[i];
+    s.h = h;
+    s.id = id;
+    s.len = (uint32_t)key->size();
+    if (key->size() <= 16) memcpy(s.in, key->data(), key->size());
+    else s.ptr = key;
     return true;
   }
-  int32_t find(std::string_view key) const {
-    if (slots_.empty()) return -1;
-    uint64_t h = hash_bytes(key);
-    uint32_t tag = (uint32_t)(h >> 32);
+  int32_t find(std::string_view key) const { return slots_.empty() ? -1 : find(key, hash_bytes(key)); }
+  int32_t find(std::string_view key, uint64_t h) const {
     size_t i = h & mask_;
     while (slots_[i].id >= 0) {
-      if (slots_[i].tag == tag && *slots_[i].key == key) return slots_[i].id;
+      if (eq(slots_[i], h, key)) return slots_[i].id;
       i = (i + 1) & mask_;
     }
     return -1;
@@ -78,10 +81,19 @@ class StrIdMap {
 
  private:
   struct Slot {
-    const std::string* key;
-    uint32_t tag;
-    int32_t id;
+    uint64_t h = 0;
+    int32_t id = -1;
+    uint32_t len = 0;
+    union {
+      char in[16];
+      const std::string* ptr;
+    };
+    Slot() : in{} {}
   };
+  static bool eq(const Slot& s, uint64_t h, std::string_view k) {
+    if (s.h != h || s.len != k.size()) return false;
+    return k.size() <= 16 ? memcmp(s.in, k.data(), k.size()) == 0 : *s.ptr == k;
+  }
   std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
@@ -189,7 +201,7 @@ void parse_pre_tokenizer(const JVal& pt, tok::PreTokenizer& pre, const std::stri
   if (t == "Sequence") {
     const JVal* list = pt.get("pretokenizers");
     if (!list || list->type != JVal::Arr) bad(what, "pre_tokenizer Sequence has no pretokenizers array");
-    for (auto& s : list->arr) parse_pre_tokenizer(s, pre, what);
+    for (auto& s : list->items()) parse_pre_tokenizer(s, pre, what);
   } else if (t == "Split") {
     const JVal* pat = pt.get("pattern");
     const JVal* re = pat ? pat->get("Regex") : nullptr;
@@ -221,7 +233,7 @@ void parse_normalizer(const JVal& n, bool& nfc, const std::string& what) {
   if (type->str == "Sequence") {
     const JVal* list = n.get("normalizers");
     if (!list || list->type != JVal::Arr) bad(what, "normalizer Sequence has no normalizers array");
-    for (auto& s : list->arr) parse_normalizer(s, nfc, what);
+    for (auto& s : list->items()) parse_normalizer(s, nfc, what);
   } else if (type->str == "NFC") {
     nfc = true;
   } else {
@@ -271,13 +283,14 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
   if (vocab.type != JVal::Obj) bad(what, "model.vocab is not an object");
   const JVal* added = root.get("added_tokens");
   int32_t max_id = -1;
-  for (auto& kv : vocab.obj) {
-    if (kv.second.type != JVal::Num || kv.second.num < 0 || kv.second.num > 1e8 || kv.second.num != (int32_t)kv.second.num)
-      bad(what, str("model.vocab: id of '", kv.first, "' is not a non-negative integer"));
-    max_id = std::max(max_id, (int32_t)kv.second.num);
+  for (size_t i = 0; i < vocab.size(); i++) {
+    const JVal& v = vocab[i];
+    if (v.type != JVal::Num || v.num < 0 || v.num > 1e8 || v.num != (int32_t)v.num)
+      bad(what, str("model.vocab: id of '", vocab.key(i), "' is not a non-negative integer"));
+    max_id = std::max(max_id, (int32_t)v.num);
   }
   if (added && added->type == JVal::Arr)
-    for (auto& a : added->arr) {
+    for (auto& a : added->items()) {
       const JVal* id = a.get("id");
       if (!id || id->type != JVal::Num || id->num < 0 || id->num > 1e8) bad(what, "added_tokens: entry without a valid id");
       max_id = std::max(max_id, (int32_t)id->num);
@@ -287,16 +300,23 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
   m.bytes.resize(n);
   m.special.assign(n, 0);
   m.present.assign(n, 0);
-  for (auto& kv : vocab.obj) {
-    int32_t id = (int32_t)kv.second.num;
+  for (size_t i = 0; i < vocab.size(); i++) {
+    int32_t id = (int32_t)vocab[i].num;
     if (m.present[id]) bad(what, str("model.vocab: id ", id, " is used twice"));
     m.present[id] = 1;
-    m.sym[id] = kv.first;  // moving would be faster, but root is const here
+    m.sym[id] = vocab.key(i);
   }
-  m.vocab.init(vocab.obj.size());
-  for (auto& kv : vocab.obj) {
-    int32_t id = (int32_t)kv.second.num;
-    if (!m.vocab.insert(&m.sym[id], id)) bad(what, str("model.vocab: token '", kv.first, "' appears twice"));
+  m.vocab.init(vocab.size());
+  {
+    // Hash first, then insert with the slot of entry i+16 prefetched (the
+    // inserts are cache-miss bound).
+    std::vector<uint64_t> hs(vocab.size());
+    for (size_t i = 0; i < vocab.size(); i++) hs[i] = hash_bytes(vocab.key(i));
+    for (size_t i = 0; i < vocab.size(); i++) {
+      if (i + 16 < vocab.size()) m.vocab.prefetch(hs[i + 16]);
+      int32_t id = (int32_t)vocab[i].num;
+      if (!m.vocab.insert(&m.sym[id], id, hs[i])) bad(what, str("model.vocab: token '", vocab.key(i), "' appears twice"));
+    }
   }
   for (int b = 0; b < 256; b++) {
     m.byte_id[b] = m.vocab.find(tok::byte_symbol((uint8_t)b));
@@ -309,40 +329,58 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
   if (merges->type != JVal::Arr) bad(what, "model.merges is not an array");
   // Resolving merges is ~400k random hash probes (memory-latency bound): split
   // it over threads, then insert in rank order.
-  const size_t nm = merges->arr.size();
+  const size_t nm = merges->size();
   std::vector<int32_t> mid(nm * 3);
   std::vector<std::string> merr(std::max(1, r1::num_threads()));
 #pragma omp parallel num_threads(std::max(1, r1::num_threads()))
   {
-    std::string cat, err;
-#pragma omp for schedule(static)
-    for (long r = 0; r < (long)nm; r++) {
-      if (!err.empty()) continue;
-      const JVal& e = merges->arr[r];
-      std::string_view a, b;
-      if (e.type == JVal::Str) {
-        size_t sp = e.str.find(' ');
-        if (sp == std::string::npos || e.str.find(' ', sp + 1) != std::string::npos) {
-          err = str("model.merges[", r, "] '", e.str, "' is not two symbols separated by one space");
-          continue;
+    std::string err;
+    const size_t nth = omp_get_num_threads(), th = omp_get_thread_num();
+    const size_t lo = nm * th / nth, hi = nm * (th + 1) / nth;
+    constexpr size_t kB = 16;  // batch: hash + prefetch 3*kB slots, then probe
+    std::string_view av[kB], bv[kB];
+    std::string cat[kB];
+    uint64_t h[3 * kB];
+    for (size_t r0 = lo; r0 < hi && err.empty(); r0 += kB) {
+      size_t nb = std::min(kB, hi - r0);
+      for (size_t k = 0; k < nb && err.empty(); k++) {
+        size_t r = r0 + k;
+        const JVal& e = (*merges)[r];
+        if (e.type == JVal::Str) {
+          size_t sp = e.str.find(' ');
+          if (sp == std::string::npos || e.str.find(' ', sp + 1) != std::string::npos) {
+            err = str("model.merges[", r, "] '", e.str, "' is not two symbols separated by one space");
+            break;
+          }
+          av[k] = e.str.substr(0, sp);
+          bv[k] = e.str.substr(sp + 1);
+        } else if (e.type == JVal::Arr && e.size() == 2 && e[0].type == JVal::Str && e[1].type == JVal::Str) {
+          av[k] = e[0].str;
+          bv[k] = e[1].str;
+        } else {
+          err = str("model.merges[", r, "] is neither \"a b\" nor [\"a\", \"b\"]");
+          break;
         }
-        a = e.str.substr(0, sp);
-        b = e.str.substr(sp + 1);
-      } else if (e.type == JVal::Arr && e.arr.size() == 2 && e.arr[0].type == JVal::Str && e.arr[1].type == JVal::Str) {
-        a = e.arr[0].str;
-        b = e.arr[1].str;
-      } else {
-        err = str("model.merges[", r, "] is neither \"a b\" nor [\"a\", \"b\"]");
-        continue;
+        cat[k].assign(av[k]);
+        cat[k].append(bv[k]);
+        h[3 * k] = hash_bytes(av[k]);
+        h[3 * k + 1] = hash_bytes(bv[k]);
+        h[3 * k + 2] = hash_bytes(cat[k]);
+        m.vocab.prefetch(h[3 * k]);
+        m.vocab.prefetch(h[3 * k + 1]);
+        m.vocab.prefetch(h[3 * k + 2]);
       }
-      int32_t ia = m.vocab.find(a), ib = m.vocab.find(b);
-      cat.assign(a);
-      cat.append(b);
-      int32_t ic = m.vocab.find(cat);
-      if (ia < 0) err = str("model.merges[", r, "] names unknown symbol '", a, "'");
-      else if (ib < 0) err = str("model.merges[", r, "] names unknown symbol '", b, "'");
-      else if (ic < 0) err = str("model.merges[", r, "] result '", cat, "' is not in the vocab");
-      mid[3 * r] = ia, mid[3 * r + 1] = ib, mid[3 * r + 2] = ic;
+      if (!err.empty()) break;
+      for (size_t k = 0; k < nb; k++) {
+        size_t r = r0 + k;
+        int32_t ia = m.vocab.find(av[k], h[3 * k]), ib = m.vocab.find(bv[k], h[3 * k + 1]);
+        int32_t ic = m.vocab.find(cat[k], h[3 * k + 2]);
+        if (ia < 0) err = str("model.merges[", r, "] names unknown symbol '", av[k], "'");
+        else if (ib < 0) err = str("model.merges[", r, "] names unknown symbol '", bv[k], "'");
+        else if (ic < 0) err = str("model.merges[", r, "] result '", cat[k], "' is not in the vocab");
+        if (!err.empty()) break;
+        mid[3 * r] = ia, mid[3 * r + 1] = ib, mid[3 * r + 2] = ic;
+      }
     }
     if (!err.empty()) merr[omp_get_thread_num()] = err;
   }
@@ -363,9 +401,9 @@ Tokenizer Tokenizer::from_json(std::string_view text, const std::string& what, s
 
   // Added tokens.
   if (added && added->type == JVal::Arr) {
-    m.added_map.init(added->arr.size() + 1);
-    m.added.reserve(added->arr.size());
-    for (auto& a : added->arr) {
+    m.added_map.init(added->size() + 1);
+    m.added.reserve(added->size());
+    for (auto& a : added->items()) {
       const JVal* c = a.get("content");
       if (!c || c->type != JVal::Str || c->str.empty()) bad(what, "added_tokens: entry without content");
       if (flag(a, "lstrip", false) || flag(a, "rstrip", false) || flag(a, "single_word", false))
@@ -480,11 +518,54 @@ namespace {
 struct Sym {
   int32_t id, prev, next;
 };
-struct Cache {
+// Per-thread piece -> ids cache (open addressing, no allocation per lookup);
+// cleared when half full or when another tokenizer uses the thread.
+struct PieceCache {
+  struct Slot {
+    uint64_t h = 0;  // 0: empty
+    uint32_t koff, klen, ioff, ilen;
+  };
+  static constexpr size_t kCap = 1 << 17;
   uint64_t owner = 0;
-  std::unordered_map<std::string, std::vector<int32_t>> map;
+  size_t used = 0;
+  std::vector<Slot> slots;
+  std::string keys;
+  std::vector<int32_t> ids;
+  void reset(uint64_t o) {
+    if (slots.empty()) slots.resize(kCap);
+    else std::fill(slots.begin(), slots.end(), Slot());
+    keys.clear();
+    ids.clear();
+    used = 0;
+    owner = o;
+  }
+  const Slot* find(std::string_view k, uint64_t h) const {
+    for (size_t i = h & (kCap - 1);; i = (i + 1) & (kCap - 1)) {
+      const Slot& s = slots[i];
+      if (s.h == 0) return nullptr;
+      if (s.h == h && s.klen == k.size() && memcmp(keys.data() + s.koff, k.data(), k.size()) == 0) return &s;
+    }
+  }
+  void insert(std::string_view k, uint64_t h, const int32_t* v, size_t n) {
+    if (used * 2 >= kCap || keys.size() > (16u << 20)) reset(owner);
+    size_t i = h & (kCap - 1);
+    while (slots[i].h != 0) i = (i + 1) & (kCap - 1);
+    slots[i] = {h, (uint32_t)keys.size(), (uint32_t)k.size(), (uint32_t)ids.size(), (uint32_t)n};
+    keys.append(k);
+    ids.insert(ids.end(), v, v + n);
+    used++;
+  }
 };
-thread_local Cache t_cache;
+// Two per thread, so alternating between two tokenizers does not thrash.
+thread_local PieceCache t_caches[2];
+thread_local unsigned t_cache_next = 0;
+PieceCache& cache_for(uint64_t serial) {
+  for (auto& c : t_caches)
+    if (c.owner == serial) return c;
+  PieceCache& c = t_caches[t_cache_next++ & 1];
+  c.reset(serial);
+  return c;
+}
 thread_local std::vector<Sym> t_syms;
 }  // namespace
 
@@ -493,15 +574,15 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     out.push_back(byte_id[(uint8_t)piece[0]]);
     return;
   }
-  const bool cacheable = piece.size() <= 64;
+  const bool cacheable = piece.size() <= 256;
+  uint64_t h = 0;
+  PieceCache* cache = nullptr;
   if (cacheable) {
-    if (t_cache.owner != serial) {
-      t_cache.map.clear();
-      t_cache.owner = serial;
-    }
-    auto it = t_cache.map.find(std::string(piece));
-    if (it != t_cache.map.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
+    cache = &cache_for(serial);
+    h = hash_bytes(piece) | 1;
+    if (const PieceCache::Slot* c = cache->find(piece, h)) {
+      const int32_t* p = cache->ids.data() + c->ioff;
+      out.insert(out.end(), p, p + c->ilen);
       return;
     }
   }
@@ -569,10 +650,7 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) con
     }
     for (int32_t i = 0; i >= 0; i = sy[i].next) out.push_back(sy[i].id);
   }
-  if (cacheable) {
-    if (t_cache.map.size() > 200000) t_cache.map.clear();
-    t_cache.map.emplace(std::string(piece), std::vector<int32_t>(out.begin() + start, out.end()));
-  }
+  if (cache) cache->insert(piece, h, out.data() + start, out.size() - start);
 }
 
 void Tokenizer::Impl::encode_segment(std::string_view seg, std::vector<int32_t>& out) const {

@@ -68,6 +68,103 @@ inline void dot_rows(const float* const* xs, const T* w, int64_t K, float* out) 
   }
 }
 
+// BF16 rows, even/odd split: a 256-bit load holds 16 bf16; as 32-bit lanes,
+// `v << 16` is elements 0,2,..,14 and `v & 0xffff0000` is 1,3,..,15, both
+// exact f32. The activations are permuted the same way once per call, so the
+// weights need no shuffles. Order per output: fixed by K only.
+template <int R>
+inline void dot_rows_bf16(const float* const* xs, const uint16_t* w, int64_t K16, float* out) {
+  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  __m256 a0[R], a1[R];
+  for (int r = 0; r < R; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K16; k += 16) {
+    __m256i v = _mm256_loadu_si256((const __m256i*)(w + k));
+    __m256 we = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+    __m256 wo = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));
+    for (int r = 0; r < R; ++r) {
+      a0[r] = _mm256_fmadd_ps(we, _mm256_loadu_ps(xs[r] + k), a0[r]);
+      a1[r] = _mm256_fmadd_ps(wo, _mm256_loadu_ps(xs[r] + k + 8), a1[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(a0[r], a1[r]));
+}
+
+// Four weight rows (stride ld) against R activation rows: one accumulator per
+// (weight row, activation row), reduced with a horizontal-add transpose.
+template <int R>
+inline void dot4_bf16(const float* const* xs, const uint16_t* w, int64_t ld, int64_t K16, float out[][4]) {
+  const __m256i hi_mask = _mm256_set1_epi32((int)0xffff0000u);
+  __m256 a[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < 4; ++i) a[r][i] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K16; k += 16) {
+    __m256 xe[R], xo[R];
+    for (int r = 0; r < R; ++r) {
+      xe[r] = _mm256_loadu_ps(xs[r] + k);
+      xo[r] = _mm256_loadu_ps(xs[r] + k + 8);
+    }
+    for (int i = 0; i < 4; ++i) {
+      __m256i v = _mm256_loadu_si256((const __m256i*)(w + i * ld + k));
+      __m256 we = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+      __m256 wo = _mm256_castsi256_ps(_mm256_and_si256(v, hi_mask));
+      for (int r = 0; r < R; ++r) a[r][i] = _mm256_fmadd_ps(wo, xo[r], _mm256_fmadd_ps(we, xe[r], a[r][i]));
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    __m256 t0 = _mm256_hadd_ps(a[r][0], a[r][1]), t1 = _mm256_hadd_ps(a[r][2], a[r][3]);
+    __m256 t = _mm256_hadd_ps(t0, t1);
+    _mm_storeu_ps(out[r], _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+  }
+}
+
+void gemv_small_bf16(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, int64_t ldy) {
+  const int64_t N = W.rows, K = W.cols, K16 = K / 16 * 16;
+  // xp[m]: x[m, :K16] with each 16-block reordered [even | odd]; the tail stays in x.
+  static thread_local std::vector<float> xp;
+  xp.resize(M * K16 + 8);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K16; k += 16)
+      for (int i = 0; i < 8; ++i) {
+        xp[m * K16 + k + i] = x[m * ldx + k + 2 * i];
+        xp[m * K16 + k + 8 + i] = x[m * ldx + k + 2 * i + 1];
+      }
+  const float* xpp = xp.data();
+  if (M <= 2 && K16 == K && N % 4 == 0) {
+    // Decode: four weight rows per step, one or two activation rows.
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < N; n += 4) {
+      const float* xs[2] = {xpp, xpp + (M > 1 ? K16 : 0)};
+      float o[2][4];
+      if (M == 1) dot4_bf16<1>(xs, W.bf16_row(n), W.ld, K16, o);
+      else dot4_bf16<2>(xs, W.bf16_row(n), W.ld, K16, o);
+      for (int64_t m = 0; m < M; ++m)
+        for (int i = 0; i < 4; ++i) y[m * ldy + n + i] = o[m][i];
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < N; ++n) {
+    const uint16_t* w = W.bf16_row(n);
+    for (int64_t m0 = 0; m0 < M; m0 += 4) {
+      const float* xs[4];
+      float o[4];
+      int R = (int)std::min<int64_t>(4, M - m0);
+      for (int r = 0; r < R; ++r) xs[r] = xpp + (m0 + r) * K16;
+      switch (R) {
+        case 1: dot_rows_bf16<1>(xs, w, K16, o); break;
+        case 2: dot_rows_bf16<2>(xs, w, K16, o); break;
+        case 3: dot_rows_bf16<3>(xs, w, K16, o); break;
+        default: dot_rows_bf16<4>(xs, w, K16, o); break;
+      }
+      for (int r = 0; r < R; ++r) {
+        float s = o[r];
+        for (int64_t k = K16; k < K; ++k) s += bf16_to_f32(w[k]) * x[(m0 + r) * ldx + k];
+        y[(m0 + r) * ldy + n] = s;
+      }
+    }
+  }
+}
+
 template <class T>
 void gemv_small(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, int64_t ldy) {
   const int64_t N = W.rows, K = W.cols;
@@ -113,7 +210,7 @@ const float* widen_to_scratch(const MatRef& W) {
 void gemm_xwt(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, int64_t ldy) {
   if (M == 0 || W.rows == 0) return;
   if (M <= kSmallM) {
-    if (W.dt == DType::BF16) gemv_small<uint16_t>(x, M, ldx, W, y, ldy);
+    if (W.dt == DType::BF16) gemv_small_bf16(x, M, ldx, W, y, ldy);
     else gemv_small<float>(x, M, ldx, W, y, ldy);
     return;
   }
@@ -141,26 +238,35 @@ void gemm_xw(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, 
                 0.0f, y, (int)ldy);
     return;
   }
-  // y[m, :] = sum_j x[m, j] * W[j, :], in increasing j; columns split in blocks of 64.
+  // y[m, :] = sum_j x[m, j] * W[j, :], in increasing j; columns in blocks of 64
+  // held in 8 accumulators.
   const int64_t nb = (N + 63) / 64;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < nb; ++b) {
     const int64_t n0 = b * 64, n1 = std::min(N, n0 + 64);
     for (int64_t m = 0; m < M; ++m) {
       float* yr = y + m * ldy;
-      std::memset(yr + n0, 0, (n1 - n0) * sizeof(float));
       const float* xr = x + m * ldx;
-      for (int64_t j = 0; j < J; ++j) {
-        const __m256 xv = _mm256_set1_ps(xr[j]);
-        int64_t n = n0;
-        if (W.dt == DType::BF16) {
-          const uint16_t* w = W.bf16_row(j);
-          for (; n + 8 <= n1; n += 8) _mm256_storeu_ps(yr + n, _mm256_fmadd_ps(xv, load8(w + n), _mm256_loadu_ps(yr + n)));
-          for (; n < n1; ++n) yr[n] += xr[j] * bf16_to_f32(w[n]);
-        } else {
-          const float* w = W.f32_row(j);
-          for (; n + 8 <= n1; n += 8) _mm256_storeu_ps(yr + n, _mm256_fmadd_ps(xv, load8(w + n), _mm256_loadu_ps(yr + n)));
-          for (; n < n1; ++n) yr[n] += xr[j] * w[n];
+      if (n1 - n0 == 64) {
+        __m256 acc[8];
+        for (int c = 0; c < 8; ++c) acc[c] = _mm256_setzero_ps();
+        for (int64_t j = 0; j < J; ++j) {
+          const __m256 xv = _mm256_set1_ps(xr[j]);
+          if (W.dt == DType::BF16) {
+            const uint16_t* w = W.bf16_row(j) + n0;
+            for (int c = 0; c < 8; ++c) acc[c] = _mm256_fmadd_ps(xv, load8(w + 8 * c), acc[c]);
+          } else {
+            const float* w = W.f32_row(j) + n0;
+            for (int c = 0; c < 8; ++c) acc[c] = _mm256_fmadd_ps(xv, load8(w + 8 * c), acc[c]);
+          }
+        }
+        for (int c = 0; c < 8; ++c) _mm256_storeu_ps(yr + n0 + 8 * c, acc[c]);
+      } else {
+        for (int64_t n = n0; n < n1; ++n) {
+          float s = 0;
+          for (int64_t j = 0; j < J; ++j)
+            s += xr[j] * (W.dt == DType::BF16 ? bf16_to_f32(W.bf16_row(j)[n]) : W.f32_row(j)[n]);
+          yr[n] = s;
         }
       }
     }
