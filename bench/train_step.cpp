@@ -14,6 +14,7 @@
 #include "base/threads.h"
 #include "train/model.h"
 #include "train/optim.h"
+#include "train/trainer.h"
 
 using namespace r1;
 using namespace r1::train;
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     }
   }
   set_threads(threads);
+  if (!std::getenv("R1_NO_TUNE_ALLOC")) tune_allocator_for_training();
   ModelConfig cfg = ModelConfig::from_json(bench_config(mtp), "bench");
   if (!cfg_out.empty()) {
     FILE* f = fopen(cfg_out.c_str(), "w");

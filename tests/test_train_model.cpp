@@ -16,7 +16,7 @@
 #include "formats/safetensors_write.h"
 #include "train/corpus.h"
 #include "train/optim.h"
-#include "train/st_read.h"
+#include "formats/safetensors.h"
 #include "train/trainer.h"
 #include "train_test_util.h"
 
@@ -70,14 +70,16 @@ TEST(TrainModel, SaveLoadRoundTripWithMtpStorage) {
   TrainModel m = TrainModel::init(ModelConfig::from_json(testutil::tiny_v3_json(1), "tiny"), 3);
   m.buffers()[0].second->f32()[1] = 0.25f;
   m.save(d);
-  auto ts = read_safetensors_f32(d + "/model.safetensors");
+  auto ck = Checkpoint::open(d);
+  std::map<std::string, Shape> ts;
+  for (auto& n : ck.names()) ts[n] = ck.info(n).shape;
   // MTP module 1 is decoder layer 2 (num_hidden_layers + 0) with V3's extra tensors
   for (const char* n : {"model.layers.2.enorm.weight", "model.layers.2.hnorm.weight", "model.layers.2.eh_proj.weight",
                         "model.layers.2.shared_head.norm.weight", "model.layers.2.shared_head.head.weight",
                         "model.layers.2.embed_tokens.weight", "model.layers.2.mlp.gate.e_score_correction_bias",
                         "model.layers.1.self_attn.q_a_proj.weight", "lm_head.weight"})
     EXPECT_TRUE(ts.count(n)) << n;
-  EXPECT_EQ(ts["model.layers.2.eh_proj.weight"].shape(), (Shape{16, 32}));
+  EXPECT_EQ(ts["model.layers.2.eh_proj.weight"], (Shape{16, 32}));
   auto cj = read_json_file(d + "/config.json");
   EXPECT_EQ(cj["num_nextn_predict_layers"], 1);
   TrainModel m2 = TrainModel::load(d);
@@ -332,5 +334,35 @@ TEST(TrainLoop, Bf16MixedPrecisionTrainsAndStaysClose) {
   EXPECT_LT(b.back(), b.front());             // it learns
   EXPECT_NE(f.back(), b.back());              // BF16 rounding really applied
   EXPECT_NEAR(f.front(), b.front(), 2e-2);    // same model, BF16-sized difference
+  fs::remove_all(d);
+}
+
+TEST(TrainModel, CheckpointLoadsInRLogitsWithSameLogits) {
+  // The inference engine (`r1 logits`) reads a trained checkpoint, MTP layer included, and agrees with the trainer.
+  auto d = tmpdir("interop");
+  auto j = testutil::tiny_v3_json(1);
+  TrainModel m = TrainModel::init(ModelConfig::from_json(j, "tiny"), 8);
+  for (auto& [n, t] : m.buffers())
+    for (int64_t i = 0; i < t->numel(); ++i) t->f32()[i] = 0.02f * (float)(i % 5);
+  m.save(d + "/ck");
+  std::vector<int32_t> ids = {1, 5, 9, 2, 30, 7, 7, 3};
+  write_file_atomic(d + "/t.json", json{{"tokens", {ids}}}.dump());
+  std::string cmd = std::string(R1_BINARY) + " logits --threads 1 --model " + d + "/ck --tokens " + d + "/t.json --out " +
+                    d + "/l.bin > " + d + "/log 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_text_file(d + "/log");
+  std::string raw = read_text_file(d + "/l.bin");
+  ASSERT_EQ(raw.size(), ids.size() * 32 * 4);
+  ag::Tape t;
+  t.enabled = false;
+  std::vector<int32_t> pos(ids.size());
+  for (size_t i = 0; i < pos.size(); ++i) pos[i] = (int32_t)i;
+  Var lg = m.forward_logits(t, ids, ag::AttnLayout{1, (int64_t)ids.size(), {}}, pos);
+  double mx = 0;
+  for (int64_t i = 0; i < lg->numel(); ++i) {
+    float v;
+    std::memcpy(&v, raw.data() + 4 * i, 4);
+    mx = std::max(mx, (double)std::fabs(v - lg->val()[i]));
+  }
+  EXPECT_LT(mx, 2e-4);
   fs::remove_all(d);
 }

@@ -91,6 +91,7 @@ static int cmd_pretrain(int argc, char** argv) {
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
   set_threads(threads);
+  tune_allocator_for_training();
   R1_CHECK(steps > 0 && seq_len >= 2 && batch > 0 && accum > 0, "need --steps > 0, --seq-len >= 2, --batch > 0");
   R1_CHECK(packing == "bestfit" || packing == "concat", "--packing must be bestfit or concat, got ", packing);
   R1_CHECK(lr > 0 && std::isfinite(lr), "--lr must be positive");

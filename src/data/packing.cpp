@@ -44,6 +44,7 @@ Packed pack_best_fit(const std::vector<std::vector<int32_t>>& docs, int64_t L, i
     if (room[r] > 0) by_room.insert({room[r], r});
   }
   P.pieces = (int64_t)pieces.size();
+  P.n_rows = (int64_t)rows.size();
   P.tokens.assign(rows.size() * L, pad_id);
   P.seg.assign(rows.size() * L, -1);
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -71,6 +72,7 @@ Packed pack_concat(const std::vector<std::vector<int32_t>>& docs, int64_t L, int
   int64_t total = 0;
   for (auto& d : docs) total += (int64_t)d.size();
   const int64_t rows = (total + L - 1) / L;
+  P.n_rows = rows;
   P.tokens.assign(rows * L, pad_id);
   P.seg.assign(rows * L, -1);
   int64_t at = 0;

@@ -16,7 +16,8 @@ struct Packed {
   int64_t L = 0;
   std::vector<int32_t> tokens;  // [rows, L]
   std::vector<int32_t> seg;     // [rows, L]; -1 = padding
-  int64_t rows() const { return L ? (int64_t)tokens.size() / L : 0; }
+  int64_t n_rows = 0;           // kept when tokens/seg are dropped for reporting
+  int64_t rows() const { return n_rows; }
   int64_t docs = 0;             // input documents
   int64_t truncated_docs = 0;   // documents cut into more than one piece
   int64_t pieces = 0;           // document pieces placed

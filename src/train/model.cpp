@@ -9,7 +9,7 @@
 #include "base/json.h"
 #include "base/rng.h"
 #include "formats/safetensors_write.h"
-#include "train/st_read.h"
+#include "formats/safetensors.h"
 
 namespace r1::train {
 
@@ -184,17 +184,11 @@ TrainModel TrainModel::init(const ModelConfig& c, uint64_t seed) {
 TrainModel TrainModel::load(const std::string& dir) {
   ModelConfig c = ModelConfig::load(dir + "/config.json");
   TrainModel m = make_shapes(c);
-  const std::string st = dir + "/model.safetensors";
-  auto ts = read_safetensors_f32(st);
-  auto take = [&](const std::string& n, Tensor& dst) {
-    auto it = ts.find(n);
-    R1_CHECK(it != ts.end(), st, ": missing tensor ", n);
-    R1_CHECK(it->second.shape() == dst.shape(), st, ": ", n, " has shape ", shape_str(it->second.shape()),
-             ", config wants ", shape_str(dst.shape()));
-    dst = it->second;
-  };
-  for (auto& p : m.params()) take(p.name, p.v->v);
-  for (auto& [n, b] : m.buffers()) take(n, *b);
+  // The shared reader: F32/BF16/F16 widened, FP8 dequantized, sharded folders.
+  Checkpoint ck = Checkpoint::open(dir);
+  // clone: the reader may hand out read-only views of the mapping; training writes in place
+  for (auto& p : m.params()) p.v->v = ck.f32(p.name, p.v->v.shape()).clone();
+  for (auto& [n, b] : m.buffers()) *b = ck.f32(n, b->shape()).clone();
   m.inv_freq_ = c.rope_inv_freq();
   return m;
 }

@@ -1,17 +1,20 @@
 #include "train/trainer.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
 #include "base/error.h"
 #include "base/json.h"
 #include "formats/safetensors_write.h"
-#include "train/st_read.h"
+#include "base/mmap.h"
+#include "formats/safetensors.h"
 
 namespace fs = std::filesystem;
 
@@ -177,12 +180,25 @@ void Trainer::load_state(const std::string& dir) {
     std::array<uint64_t, 4> rs;
     for (int i = 0; i < 4; ++i) rs[i] = std::stoull(st.at("rng")[i].get<std::string>());
     rng_.set_state(rs);
-    auto ts = read_safetensors_f32(dir + "/optimizer.safetensors");
-    opt_.load_state(ts, st.at("step").get<int64_t>(), dir + "/optimizer.safetensors");
+    const std::string op = dir + "/optimizer.safetensors";
+    MappedFile f(op);
+    std::map<std::string, Tensor> ts;
+    for (auto& ti : parse_safetensors(f.data(), f.size(), op)) {
+      R1_CHECK(ti.dtype == DType::F32, op, ": ", ti.name, " is not F32");
+      Tensor t = Tensor::empty(ti.shape);
+      std::memcpy(t.raw(), f.data() + ti.offset, ti.nbytes);
+      ts[ti.name] = t;
+    }
+    opt_.load_state(ts, st.at("step").get<int64_t>(), op);
   } catch (const json::exception& e) {
     fail(sp, ": bad trainer state: ", e.what());
   }
   order_epoch_ = -1;
+}
+
+void tune_allocator_for_training() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 std::string latest_checkpoint(const std::string& out_dir) {
