@@ -33,10 +33,10 @@ struct RecipeConfig {
   std::string stop_after;  // debugging: end after this stage
   int difficulty = 1;
   int train_problems = 3000, heldout = 200, cold_start_examples = 400;
-  int pretrain_steps = 150, cold_steps = 150, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
+  int pretrain_steps = 400, cold_steps = 100, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
   int batch = 32, prompts_per_step = 16, G = 8, inner = 2, k = 4, max_new = 40;
   int hidden = 192, student_hidden = 96, window = 32, d_emb = 16;
-  float lr = 2e-3f, grpo_lr = 5e-4f, beta = 0.02f;
+  float lr = 3e-3f, grpo_lr = 1e-3f, beta = 0.02f;
   uint64_t seed = 1;
 };
 
@@ -51,6 +51,17 @@ std::vector<std::string> pretrain_docs(const std::vector<Problem>& ps, Rng& rng)
     if (rng.uniform() < 0.25 && p.kind == AnswerKind::Number) ans = std::to_string(std::stoll(p.answer) + 1 + (int)rng.below(9));
     if (u < 0.5) docs.push_back("Problem: " + p.prompt + "\nSolution: " + p.trace + "\nAnswer: " + ans + "\n");
     else docs.push_back(render_prompt(Template::Zero, p.prompt) + render_response(p.trace, ans));
+    // drill lines: the steps of other problems written out (like arithmetic tables in web text)
+    std::string drill;
+    for (int k = 0; k < 6; k++) {
+      const Problem& q = ps[rng.below(ps.size())];
+      if (q.subtasks.empty()) continue;
+      const Problem& st = q.subtasks[rng.below(q.subtasks.size())];
+      std::string a = st.answer;
+      if (q.task == "add" && a.size() < 2) a = "0" + a;
+      drill += (drill.empty() ? "" : " ") + st.prompt + "=" + a;
+    }
+    if (!drill.empty()) docs.push_back(drill + "\n");
   }
   return docs;
 }
