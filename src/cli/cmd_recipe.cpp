@@ -33,10 +33,10 @@ struct RecipeConfig {
   std::string stop_after;  // debugging: end after this stage
   int difficulty = 1;
   int train_problems = 3000, heldout = 200, cold_start_examples = 400;
-  int pretrain_steps = 400, cold_steps = 100, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
-  int batch = 32, prompts_per_step = 16, G = 8, inner = 2, k = 4, max_new = 40;
+  int pretrain_steps = 400, cold_steps = 100, grpo_steps = 80, rs_steps = 100, distill_steps = 200, zero_steps = 40;
+  int batch = 32, prompts_per_step = 64, G = 8, inner = 2, k = 4, max_new = 40;
   int hidden = 192, student_hidden = 96, window = 32, d_emb = 16;
-  float lr = 3e-3f, grpo_lr = 1e-3f, beta = 0.02f;
+  float lr = 3e-3f, grpo_lr = 2e-4f, beta = 0.01f;
   uint64_t seed = 1;
 };
 
@@ -399,6 +399,7 @@ int cmd_recipe(int argc, char** argv) {
   app.add_option("--distill-steps", c.distill_steps)->capture_default_str();
   app.add_option("--zero-steps", c.zero_steps)->capture_default_str();
   app.add_option("--G", c.G, "samples per prompt")->capture_default_str();
+  app.add_option("--inner", c.inner, "GRPO updates per rollout batch")->capture_default_str();
   app.add_option("--prompts-per-step", c.prompts_per_step)->capture_default_str();
   app.add_option("--k", c.k, "eval samples per problem")->capture_default_str();
   app.add_option("--hidden", c.hidden)->capture_default_str();
@@ -413,7 +414,7 @@ int cmd_recipe(int argc, char** argv) {
   if (fast) {
     c.train_problems = 300, c.heldout = 24, c.cold_start_examples = 60;
     c.pretrain_steps = 20, c.cold_steps = 10, c.grpo_steps = 3, c.rs_steps = 5, c.distill_steps = 5, c.zero_steps = 2;
-    c.hidden = 64, c.student_hidden = 32, c.k = 2, c.prompts_per_step = 4, c.G = 4;
+    c.hidden = 64, c.student_hidden = 32, c.k = 2, c.prompts_per_step = 4, c.G = 4, c.inner = 1;
   }
   R1_CHECK(c.difficulty >= 1 && c.difficulty <= 5, "--difficulty must be 1..5");
   R1_CHECK(c.G >= 2 && c.k >= 1 && c.heldout >= 1 && c.train_problems >= 10, "recipe: --G >= 2, --k >= 1, --heldout >= 1, --train-problems >= 10");
