@@ -35,7 +35,7 @@ struct RecipeConfig {
   int train_problems = 3000, heldout = 200, cold_start_examples = 400;
   int pretrain_steps = 400, cold_steps = 100, grpo_steps = 80, rs_steps = 100, distill_steps = 200, zero_steps = 40;
   int batch = 32, prompts_per_step = 64, G = 8, inner = 2, k = 4, max_new = 40;
-  int hidden = 192, student_hidden = 96, window = 32, d_emb = 16;
+  int hidden = 192, student_hidden = 128, window = 32, d_emb = 16;
   float lr = 3e-3f, grpo_lr = 2e-4f, beta = 0.01f;
   uint64_t seed = 1;
 };
@@ -96,6 +96,12 @@ std::vector<double> smooth(const std::vector<double>& y, double a = 0.9) {
   double m = y.empty() ? 0 : y[0];
   for (double v : y) o.push_back(m = a * m + (1 - a) * v);
   return o;
+}
+
+std::string fmt3(double v) {
+  char b[32];
+  snprintf(b, sizeof b, "%.3f", v);
+  return b;
 }
 
 int run_recipe(const std::string& out, const RecipeConfig& c) {
@@ -289,8 +295,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto dist_data = rejection_sample(*final_model, vocab, rs_prompts, dc, c.seed + 10, &ds);
   if (dist_data.empty()) dist_data = cs;
   WindowLMConfig sc = mc;
-  sc.hidden = c.student_hidden;
-  sc.layers = 1;
+  sc.hidden = c.student_hidden;  // smaller: 2 x 128 hidden against the teacher's 2 x 192
   WindowLM student(sc, c.seed + 11);
   SftConfig spc = pc;
   spc.steps = c.pretrain_steps / 2;
@@ -306,7 +311,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   st.heldout = eval_stage(student, Template::Chat);
   st.params = student.param_count();
   st.wall_s = since(t0);
-  st.extra = {{"teacher_samples", ds.kept}, {"student_layers", 1}, {"student_hidden", c.student_hidden}};
+  st.extra = {{"teacher_samples", ds.kept}, {"student_layers", 2}, {"student_hidden", c.student_hidden}};
   stages.push_back(st);
 
   // 8. R1-Zero: GRPO straight from the base with the R1-Zero template
@@ -363,9 +368,9 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   std::string notes = "Tasks: " + c.tasks + " (difficulty " + std::to_string(c.difficulty) + "), " +
                       std::to_string(c.train_problems) + " training problems, " + std::to_string(c.heldout) +
                       " held-out problems (hash-partitioned, disjoint by construction).\n\n" +
-                      "GRPO moved held-out pass@1 from " + std::to_string(stages[1].heldout.pass1) + " (cold start) to " +
-                      std::to_string(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") +
-                      std::to_string(100 * gain) + " points.\n\n" +
+                      "GRPO moved held-out pass@1 from " + fmt3(stages[1].heldout.pass1) + " (cold start) to " +
+                      fmt3(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") + fmt3(100 * gain).substr(0, fmt3(100 * gain).size() - 2) +
+                      " points.\n\n" +
                       "Policy: WindowLM (rl/window_lm.h), the built-in small causal LM used until the DeepSeek-V3 "
                       "model adapter lands. Final model: " + final_name + " (saved to model/; try `r1 chat --model " +
                       out + "/model`).\n";
