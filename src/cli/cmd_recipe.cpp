@@ -33,10 +33,10 @@ struct RecipeConfig {
   std::string stop_after;  // debugging: end after this stage
   int difficulty = 1;
   int train_problems = 3000, heldout = 200, cold_start_examples = 400;
-  int pretrain_steps = 150, cold_steps = 150, grpo_steps = 40, rs_steps = 150, distill_steps = 200, zero_steps = 40;
-  int batch = 32, prompts_per_step = 16, G = 8, inner = 2, k = 4, max_new = 40;
-  int hidden = 192, student_hidden = 96, window = 32, d_emb = 16;
-  float lr = 2e-3f, grpo_lr = 5e-4f, beta = 0.02f;
+  int pretrain_steps = 400, cold_steps = 100, grpo_steps = 80, rs_steps = 100, distill_steps = 200, zero_steps = 40;
+  int batch = 32, prompts_per_step = 64, G = 8, inner = 2, k = 4, max_new = 40;
+  int hidden = 192, student_hidden = 128, window = 32, d_emb = 16;
+  float lr = 3e-3f, grpo_lr = 2e-4f, beta = 0.01f;
   uint64_t seed = 1;
 };
 
@@ -51,6 +51,17 @@ std::vector<std::string> pretrain_docs(const std::vector<Problem>& ps, Rng& rng)
     if (rng.uniform() < 0.25 && p.kind == AnswerKind::Number) ans = std::to_string(std::stoll(p.answer) + 1 + (int)rng.below(9));
     if (u < 0.5) docs.push_back("Problem: " + p.prompt + "\nSolution: " + p.trace + "\nAnswer: " + ans + "\n");
     else docs.push_back(render_prompt(Template::Zero, p.prompt) + render_response(p.trace, ans));
+    // drill lines: the steps of other problems written out (like arithmetic tables in web text)
+    std::string drill;
+    for (int k = 0; k < 6; k++) {
+      const Problem& q = ps[rng.below(ps.size())];
+      if (q.subtasks.empty()) continue;
+      const Problem& st = q.subtasks[rng.below(q.subtasks.size())];
+      std::string a = st.answer;
+      if (q.task == "add" && a.size() < 2) a = "0" + a;
+      drill += (drill.empty() ? "" : " ") + st.prompt + "=" + a;
+    }
+    if (!drill.empty()) docs.push_back(drill + "\n");
   }
   return docs;
 }
@@ -85,6 +96,12 @@ std::vector<double> smooth(const std::vector<double>& y, double a = 0.9) {
   double m = y.empty() ? 0 : y[0];
   for (double v : y) o.push_back(m = a * m + (1 - a) * v);
   return o;
+}
+
+std::string fmt3(double v) {
+  char b[32];
+  snprintf(b, sizeof b, "%.3f", v);
+  return b;
 }
 
 int run_recipe(const std::string& out, const RecipeConfig& c) {
@@ -278,8 +295,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto dist_data = rejection_sample(*final_model, vocab, rs_prompts, dc, c.seed + 10, &ds);
   if (dist_data.empty()) dist_data = cs;
   WindowLMConfig sc = mc;
-  sc.hidden = c.student_hidden;
-  sc.layers = 1;
+  sc.hidden = c.student_hidden;  // smaller: 2 x 128 hidden against the teacher's 2 x 192
   WindowLM student(sc, c.seed + 11);
   SftConfig spc = pc;
   spc.steps = c.pretrain_steps / 2;
@@ -295,7 +311,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   st.heldout = eval_stage(student, Template::Chat);
   st.params = student.param_count();
   st.wall_s = since(t0);
-  st.extra = {{"teacher_samples", ds.kept}, {"student_layers", 1}, {"student_hidden", c.student_hidden}};
+  st.extra = {{"teacher_samples", ds.kept}, {"student_layers", 2}, {"student_hidden", c.student_hidden}};
   stages.push_back(st);
 
   // 8. R1-Zero: GRPO straight from the base with the R1-Zero template
@@ -352,9 +368,9 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   std::string notes = "Tasks: " + c.tasks + " (difficulty " + std::to_string(c.difficulty) + "), " +
                       std::to_string(c.train_problems) + " training problems, " + std::to_string(c.heldout) +
                       " held-out problems (hash-partitioned, disjoint by construction).\n\n" +
-                      "GRPO moved held-out pass@1 from " + std::to_string(stages[1].heldout.pass1) + " (cold start) to " +
-                      std::to_string(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") +
-                      std::to_string(100 * gain) + " points.\n\n" +
+                      "GRPO moved held-out pass@1 from " + fmt3(stages[1].heldout.pass1) + " (cold start) to " +
+                      fmt3(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") + fmt3(100 * gain).substr(0, fmt3(100 * gain).size() - 2) +
+                      " points.\n\n" +
                       "Policy: WindowLM (rl/window_lm.h), the built-in small causal LM used until the DeepSeek-V3 "
                       "model adapter lands. Final model: " + final_name + " (saved to model/; try `r1 chat --model " +
                       out + "/model`).\n";
@@ -388,6 +404,7 @@ int cmd_recipe(int argc, char** argv) {
   app.add_option("--distill-steps", c.distill_steps)->capture_default_str();
   app.add_option("--zero-steps", c.zero_steps)->capture_default_str();
   app.add_option("--G", c.G, "samples per prompt")->capture_default_str();
+  app.add_option("--inner", c.inner, "GRPO updates per rollout batch")->capture_default_str();
   app.add_option("--prompts-per-step", c.prompts_per_step)->capture_default_str();
   app.add_option("--k", c.k, "eval samples per problem")->capture_default_str();
   app.add_option("--hidden", c.hidden)->capture_default_str();
@@ -402,7 +419,7 @@ int cmd_recipe(int argc, char** argv) {
   if (fast) {
     c.train_problems = 300, c.heldout = 24, c.cold_start_examples = 60;
     c.pretrain_steps = 20, c.cold_steps = 10, c.grpo_steps = 3, c.rs_steps = 5, c.distill_steps = 5, c.zero_steps = 2;
-    c.hidden = 64, c.student_hidden = 32, c.k = 2, c.prompts_per_step = 4, c.G = 4;
+    c.hidden = 64, c.student_hidden = 32, c.k = 2, c.prompts_per_step = 4, c.G = 4, c.inner = 1;
   }
   R1_CHECK(c.difficulty >= 1 && c.difficulty <= 5, "--difficulty must be 1..5");
   R1_CHECK(c.G >= 2 && c.k >= 1 && c.heldout >= 1 && c.train_problems >= 10, "recipe: --G >= 2, --k >= 1, --heldout >= 1, --train-problems >= 10");

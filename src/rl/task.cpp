@@ -413,7 +413,16 @@ std::vector<Problem> generate_set(const std::vector<std::string>& tasks, int dif
   return out;
 }
 
+static Problem perturb_numbers_any(const Problem& p, Rng& r);
+
+// New numbers, but from the same split as the original (a held-out probe stays held out).
 Problem perturb_numbers(const Problem& p, Rng& r) {
+  Problem q = perturb_numbers_any(p, r);
+  for (int t = 0; t < 1000 && split_of(q.key) != split_of(p.key); t++) q = perturb_numbers_any(p, r);
+  return q;
+}
+
+static Problem perturb_numbers_any(const Problem& p, Rng& r) {
   int d = p.difficulty;
   if (p.task == "expr") return gen_expr_with_ops(d, expr_ops(p), r);
   if (p.task == "word") {
