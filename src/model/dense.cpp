@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "kernels/cpu/ops.h"
 #include "kernels/cpu/rope_neox.h"
@@ -38,6 +40,15 @@ Tensor load_norm(const Checkpoint& ck, const std::string& name, int64_t n) {
   return w;
 }
 
+size_t mem_available_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string k, unit;
+  size_t v;
+  while (f >> k >> v >> unit)
+    if (k == "MemAvailable:") return v * 1024;
+  return 0;
+}
+
 struct Span {
   int slot;
   int64_t row0, n, start;  // rows [row0, row0+n) at positions [start, start+n)
@@ -62,6 +73,14 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
            c.num_key_value_heads);
   const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   m->inv_freq_ = dense_rope_inv_freq(c);
+  // As the DeepSeek loader does: matrices are copied into transparent huge
+  // pages (fewer TLB misses when decode streams them) when the checkpoint
+  // takes under half the available memory; R1_MMAP_WEIGHTS=1 keeps mmap views.
+  {
+    size_t total = 0;
+    for (auto& n : k.names()) total += k.info(n).nbytes;
+    weights_in_hugepages() = !std::getenv("R1_MMAP_WEIGHTS") && total < mem_available_bytes() / 2;
+  }
   require(k, "model.embed_tokens.weight", "token embedding");
   m->embed_tokens = Weight::load(k, "model.embed_tokens.weight", V, D);
   m->norm = load_norm(k, "model.norm.weight", D);
