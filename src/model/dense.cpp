@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <sys/mman.h>
+
 #include "kernels/cpu/ops.h"
 #include "kernels/cpu/rope_neox.h"
 
@@ -47,6 +49,43 @@ size_t mem_available_bytes() {
   while (f >> k >> v >> unit)
     if (k == "MemAvailable:") return v * 1024;
   return 0;
+}
+
+// One matrix holding `parts` stacked by rows (same dtype and width), in 2 MiB
+// pages; each part's MatRef is rebound to its block of rows.
+Weight fuse_rows(const std::vector<Weight*>& parts) {
+  int64_t rows = 0;
+  for (Weight* w : parts) rows += w->rows();
+  const int64_t cols = parts[0]->cols();
+  const DType dt = parts[0]->m.dt;
+  const size_t row_bytes = (size_t)cols * dtype_size(dt);
+  const size_t n = (rows * row_bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+  void* p = std::aligned_alloc(2u << 20, n);
+  R1_CHECK(p, "out of memory fusing ", rows, " x ", cols, " weights");
+  madvise(p, n, MADV_HUGEPAGE);
+  int64_t r0 = 0;
+  for (Weight* w : parts) {
+    for (int64_t r = 0; r < w->rows(); ++r)
+      std::memcpy((char*)p + (r0 + r) * row_bytes, (const char*)w->m.p + r * w->m.ld * dtype_size(dt), row_bytes);
+    r0 += w->rows();
+  }
+  Weight f;
+  f.t = Tensor::view(p, {rows, cols}, dt, std::shared_ptr<void>(p, [](void* q) { std::free(q); }));
+  f.m = MatRef::of(f.t);
+  r0 = 0;
+  for (Weight* w : parts) {
+    const int64_t nr = w->rows();
+    w->t = f.t;
+    w->m = f.m.block(r0, nr);
+    r0 += nr;
+  }
+  return f;
+}
+
+bool same_dtype(const std::vector<Weight*>& parts) {
+  for (Weight* w : parts)
+    if (w->m.dt != parts[0]->m.dt) return false;
+  return true;
 }
 
 struct Span {
@@ -119,6 +158,11 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
     L.gate_proj = Weight::load(k, p + "mlp.gate_proj.weight", I, D);
     L.up_proj = Weight::load(k, p + "mlp.up_proj.weight", I, D);
     L.down_proj = Weight::load(k, p + "mlp.down_proj.weight", D, I);
+    if (weights_in_hugepages()) {
+      std::vector<Weight*> qkv = {&L.q_proj, &L.k_proj, &L.v_proj}, gu = {&L.gate_proj, &L.up_proj};
+      if (same_dtype(qkv)) L.qkv = fuse_rows(qkv);
+      if (same_dtype(gu)) L.gate_up = fuse_rows(gu);
+    }
     m->layers_.push_back(std::move(L));
   }
   return m;
@@ -129,6 +173,7 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   const int64_t D = c.hidden_size, V = c.vocab_size, I = c.intermediate_size;
   const int64_t Hq = c.num_attention_heads, d = c.head_dim, G = c.group(), half = d / 2;
   const int64_t QD = c.q_dim(), KD = c.kv_dim(), W = cache_width();
+  const int64_t QS = QD + 2 * KD;  // row stride of the [q | k | v] projection output
   const float eps = (float)c.rms_norm_eps;
   const float scale = (float)(1.0 / std::sqrt((double)d));
   R1_CHECK(cache.width() == W && cache.n_layers() == num_layers(), "forward: KV cache shape [",
@@ -157,8 +202,8 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   for (const Span& s : spans) cache.ensure(s.slot, s.start + s.n);
 
   // Residual stream and scratch, reused by every layer.
-  std::vector<float> h(T * D), x(T * D), q(T * QD), kv(T * 2 * KD), attn(T * QD), o(T * D);
-  std::vector<float> gate(T * I), up(T * I);
+  std::vector<float> h(T * D), x(T * D), qkv(T * QS), attn(T * QD), o(T * D);
+  std::vector<float> gu(T * 2 * I), act(T * I);
   for (int64_t t = 0; t < T; ++t) {
     float* dst = &h[t * D];
     if (embed_tokens.m.dt == DType::BF16) {
@@ -193,14 +238,18 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   for (int64_t l = 0; l < (int64_t)layers_.size(); ++l) {
     const DenseLayer& L = layers_[l];
     for (int64_t t = 0; t < T; ++t) rmsnorm(&h[t * D], L.input_layernorm.f32(), D, eps, &x[t * D]);
-    linear(x.data(), T, L.q_proj.m, q.data());
-    gemm_xwt(x.data(), T, D, L.k_proj.m, kv.data(), 2 * KD);
-    gemm_xwt(x.data(), T, D, L.v_proj.m, kv.data() + KD, 2 * KD);
+    if (L.qkv.m.p) {
+      linear(x.data(), T, L.qkv.m, qkv.data());
+    } else {
+      gemm_xwt(x.data(), T, D, L.q_proj.m, qkv.data(), QS);
+      gemm_xwt(x.data(), T, D, L.k_proj.m, qkv.data() + QD, QS);
+      gemm_xwt(x.data(), T, D, L.v_proj.m, qkv.data() + QD + KD, QS);
+    }
     // Bias before RoPE (HF Qwen2); then K and V rows go to the cache.
 #pragma omp parallel for schedule(static)
     for (int64_t t = 0; t < T; ++t) {
-      float* qt = &q[t * QD];
-      float* kt = &kv[t * 2 * KD];
+      float* qt = &qkv[t * QS];
+      float* kt = qt + QD;  // [k | v]
       if (c.qkv_bias) {
         for (int64_t i = 0; i < QD; ++i) qt[i] += L.q_bias.f32()[i];
         for (int64_t i = 0; i < KD; ++i) kt[i] += L.k_bias.f32()[i];
@@ -220,7 +269,7 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
       const float* V0 = K0 + KD;
       if (sp.n == 1) {
         const int64_t Lk = sp.start + 1;
-        const float* qh = &q[sp.row0 * QD + tk.head * d];
+        const float* qh = &qkv[sp.row0 * QS + tk.head * d];
         std::vector<float> p(Lk);
         for (int64_t t = 0; t < Lk; ++t) p[t] = dot_f32(qh, K0 + t * W, d) * scale;
         softmax_inplace(p.data(), Lk);
@@ -231,8 +280,8 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
       }
       const int64_t nb = tk.i1 - tk.i0, Lk = sp.start + tk.i1;  // keys this block can see
       std::vector<float> S(nb * Lk);
-      const float* Q = &q[(sp.row0 + tk.i0) * QD + tk.head * d];
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)Lk, (int)d, scale, Q, (int)QD, K0, (int)W,
+      const float* Q = &qkv[(sp.row0 + tk.i0) * QS + tk.head * d];
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)Lk, (int)d, scale, Q, (int)QS, K0, (int)W,
                   0.0f, S.data(), (int)Lk);
       for (int64_t i = 0; i < nb; ++i) {
         const int64_t valid = sp.start + tk.i0 + i + 1;  // causal: keys 0 .. own position
@@ -247,11 +296,15 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
     for (int64_t i = 0; i < T * D; ++i) h[i] += o[i];
 
     for (int64_t t = 0; t < T; ++t) rmsnorm(&h[t * D], L.post_attention_layernorm.f32(), D, eps, &x[t * D]);
-    linear(x.data(), T, L.gate_proj.m, gate.data());
-    linear(x.data(), T, L.up_proj.m, up.data());
+    if (L.gate_up.m.p) {
+      linear(x.data(), T, L.gate_up.m, gu.data());
+    } else {
+      gemm_xwt(x.data(), T, D, L.gate_proj.m, gu.data(), 2 * I);
+      gemm_xwt(x.data(), T, D, L.up_proj.m, gu.data() + I, 2 * I);
+    }
 #pragma omp parallel for schedule(static)
-    for (int64_t t = 0; t < T; ++t) silu_mul(&gate[t * I], &up[t * I], I, &gate[t * I]);
-    linear(gate.data(), T, L.down_proj.m, o.data());
+    for (int64_t t = 0; t < T; ++t) silu_mul(&gu[t * 2 * I], &gu[t * 2 * I + I], I, &act[t * I]);
+    linear(act.data(), T, L.down_proj.m, o.data());
     for (int64_t i = 0; i < T * D; ++i) h[i] += o[i];
     if (tr && tr->hidden) tr->residual.push_back(h);
   }
