@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
         }
       } else fail("unknown option ", k);
     }
+    // Bandwidth first, so its buffer does not add to the model's peak RSS.
+    std::vector<std::pair<double, double>> bws;
+    for (int th : threads) {
+      set_threads(th);
+      bws.push_back(measure_bandwidth());
+    }
     double t0 = now();
     auto m = Transformer::load(dir);
     printf("model %s: loaded in %.2f s; %s weights\n", dir.c_str(), now() - t0,
@@ -128,9 +134,10 @@ int main(int argc, char** argv) {
     Rng rng(7);
     std::vector<int32_t> prompt(pp);
     for (auto& t : prompt) t = (int32_t)(2 + rng.below(m->vocab_size() - 2));
-    for (int th : threads) {
+    for (size_t ti = 0; ti < threads.size(); ++ti) {
+      const int th = threads[ti];
       set_threads(th);
-      const auto [bw, bw_cpu] = measure_bandwidth();
+      const auto [bw, bw_cpu] = bws[ti];
       std::vector<double> pps, tgs, ppc, tgc;
       for (int r = 0; r < reps; ++r) {
         KVCache cache = m->make_cache(1);

@@ -1,5 +1,6 @@
 #include "formats/safetensors.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -159,6 +160,18 @@ std::vector<std::string> Checkpoint::names() const {
   std::vector<std::string> v;
   for (auto& [k, _] : index_) v.push_back(k);
   return v;
+}
+
+void Checkpoint::drop_resident() const {
+  for (auto& m : shards_)
+    if (m->size()) ::madvise((void*)m->data(), m->size(), MADV_DONTNEED);
+}
+
+void Checkpoint::drop_resident(const std::string& name) const {
+  const TensorInfo& t = info(name);
+  const uintptr_t page = 4096, base = (uintptr_t)shards_[t.shard]->data();
+  uintptr_t b = (base + t.offset + page - 1) / page * page, e = (base + t.offset + t.nbytes) / page * page;
+  if (e > b) ::madvise((void*)b, e - b, MADV_DONTNEED);
 }
 
 const std::string& Checkpoint::file_of(const std::string& name) const { return shards_[info(name).shard]->path(); }

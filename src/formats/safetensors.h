@@ -52,6 +52,11 @@ class Checkpoint {
   // FP8 become exact float32 copies.
   Tensor weight(const std::string& name, const Shape& shape) const;
 
+  // Drops the mapped pages from this process's resident set (they stay in the
+  // page cache and fault back in on access); for after weights were copied.
+  void drop_resident() const;
+  void drop_resident(const std::string& name) const;  // just this tensor's whole pages
+
   int fp8_block = 128;  // weight_block_size from quantization_config
 
  private:

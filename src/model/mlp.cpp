@@ -15,10 +15,9 @@ Mlp Mlp::load(const Checkpoint& ck, const std::string& p, int64_t hidden, int64_
   if (weights_in_hugepages() && m.gate_proj.m.dt == m.up_proj.m.dt) {
     // Weights are being copied anyway: lay gate and up out as one [2I, D] matrix.
     const size_t half = m.gate_proj.t.nbytes();
-    Tensor both = Tensor::empty({2 * inter, hidden}, m.gate_proj.m.dt);
-    std::memcpy(both.raw(), m.gate_proj.t.raw(), half);
-    std::memcpy((char*)both.raw() + half, m.up_proj.t.raw(), half);
-    m.gate_up.t = copy_hugepages(both);
+    m.gate_up.t = alloc_hugepages({2 * inter, hidden}, m.gate_proj.m.dt);
+    std::memcpy(m.gate_up.t.raw(), m.gate_proj.t.raw(), half);
+    std::memcpy((char*)m.gate_up.t.raw() + half, m.up_proj.t.raw(), half);
     m.gate_up.m = MatRef::of(m.gate_up.t);
     m.gate_proj.m = m.gate_up.m.block(0, inter);
     m.up_proj.m = m.gate_up.m.block(inter, inter);

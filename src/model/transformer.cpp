@@ -63,6 +63,7 @@ std::unique_ptr<Transformer> Transformer::load(const Checkpoint& ck, const Model
       t.shared_head_head = Weight::load(k, p + "shared_head.head.weight", c.vocab_size, c.hidden_size);
     m->mtp_.push_back(std::move(t));
   }
+  if (weights_in_hugepages()) k.drop_resident();  // matrices were copied; don't count the file twice
   return m;
 }
 

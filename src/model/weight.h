@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "formats/safetensors.h"
@@ -20,13 +21,40 @@ inline bool& weights_in_hugepages() {
   return v;
 }
 
-// A copy of t in 2 MiB-aligned memory advised for transparent huge pages.
+// An uninitialised tensor in memory advised for transparent huge pages. Small
+// tensors are packed (64-byte aligned) into shared 64 MiB chunks so that a
+// 512 KiB expert matrix does not occupy a whole 2 MiB page.
+inline Tensor alloc_hugepages(const Shape& shape, DType dt) {
+  constexpr size_t kHuge = 2u << 20, kChunk = 64u << 20;
+  const size_t bytes = (size_t)shape_numel(shape) * dtype_size(dt);
+  auto fresh = [](size_t n) {
+    n = (n + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, n ? n : kHuge);
+    if (!p) throw std::bad_alloc();
+    madvise(p, n, MADV_HUGEPAGE);
+    return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  };
+  if (bytes > kChunk / 4) {
+    auto mem = fresh(bytes);
+    return Tensor::view(mem.get(), shape, dt, mem);
+  }
+  static std::shared_ptr<void> chunk;
+  static size_t used = kChunk;
+  const size_t need = (bytes + 63) / 64 * 64;
+  if (!chunk || used + need > kChunk) {
+    chunk = fresh(kChunk);
+    used = 0;
+  }
+  void* p = (char*)chunk.get() + used;
+  used += need;
+  return Tensor::view(p, shape, dt, chunk);
+}
+
+// A copy of t in huge pages.
 inline Tensor copy_hugepages(const Tensor& t) {
-  size_t n = (t.nbytes() + (2u << 20) - 1) / (2u << 20) * (2u << 20);
-  void* p = std::aligned_alloc(2u << 20, n);
-  madvise(p, n, MADV_HUGEPAGE);
-  std::memcpy(p, t.raw(), t.nbytes());
-  return Tensor::view(p, t.shape(), t.dtype(), std::shared_ptr<void>(p, [](void* q) { std::free(q); }));
+  Tensor c = alloc_hugepages(t.shape(), t.dtype());
+  std::memcpy(c.raw(), t.raw(), t.nbytes());
+  return c;
 }
 
 struct Weight {
@@ -37,7 +65,10 @@ struct Weight {
   static Weight load(const Checkpoint& ck, const std::string& name, int64_t rows, int64_t cols) {
     Weight w;
     w.t = ck.weight(name, {rows, cols});
-    if (weights_in_hugepages()) w.t = copy_hugepages(w.t);
+    if (weights_in_hugepages()) {
+      w.t = copy_hugepages(w.t);
+      ck.drop_resident(name);
+    }
     w.m = MatRef::of(w.t);
     return w;
   }
