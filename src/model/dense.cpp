@@ -59,18 +59,15 @@ Weight fuse_rows(const std::vector<Weight*>& parts) {
   const int64_t cols = parts[0]->cols();
   const DType dt = parts[0]->m.dt;
   const size_t row_bytes = (size_t)cols * dtype_size(dt);
-  const size_t n = (rows * row_bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);
-  void* p = std::aligned_alloc(2u << 20, n);
-  R1_CHECK(p, "out of memory fusing ", rows, " x ", cols, " weights");
-  madvise(p, n, MADV_HUGEPAGE);
+  Weight f;
+  f.t = alloc_hugepages({rows, cols}, dt);
+  char* p = (char*)f.t.raw();
   int64_t r0 = 0;
   for (Weight* w : parts) {
     for (int64_t r = 0; r < w->rows(); ++r)
-      std::memcpy((char*)p + (r0 + r) * row_bytes, (const char*)w->m.p + r * w->m.ld * dtype_size(dt), row_bytes);
+      std::memcpy(p + (r0 + r) * row_bytes, (const char*)w->m.p + r * w->m.ld * dtype_size(dt), row_bytes);
     r0 += w->rows();
   }
-  Weight f;
-  f.t = Tensor::view(p, {rows, cols}, dt, std::shared_ptr<void>(p, [](void* q) { std::free(q); }));
   f.m = MatRef::of(f.t);
   r0 = 0;
   for (Weight* w : parts) {
@@ -142,9 +139,15 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
     require(k, p + "self_attn.k_proj.weight", attn);
     require(k, p + "self_attn.v_proj.weight", attn);
     require(k, p + "self_attn.o_proj.weight", attn);
+    // q/k/v and gate/up load as views and are copied once, fused, below.
+    const bool hp = weights_in_hugepages();
+    weights_in_hugepages() = false;
     L.q_proj = Weight::load(k, p + "self_attn.q_proj.weight", c.q_dim(), D);
     L.k_proj = Weight::load(k, p + "self_attn.k_proj.weight", c.kv_dim(), D);
     L.v_proj = Weight::load(k, p + "self_attn.v_proj.weight", c.kv_dim(), D);
+    L.gate_proj = Weight::load(k, p + "mlp.gate_proj.weight", I, D);
+    L.up_proj = Weight::load(k, p + "mlp.up_proj.weight", I, D);
+    weights_in_hugepages() = hp;
     L.o_proj = Weight::load(k, p + "self_attn.o_proj.weight", D, c.q_dim());
     if (c.qkv_bias) {
       L.q_bias = load_bias(k, p + "self_attn.q_proj.bias", c.q_dim(), c.model_type);
@@ -155,13 +158,16 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
     require(k, p + "mlp.gate_proj.weight", mlp);
     require(k, p + "mlp.up_proj.weight", mlp);
     require(k, p + "mlp.down_proj.weight", mlp);
-    L.gate_proj = Weight::load(k, p + "mlp.gate_proj.weight", I, D);
-    L.up_proj = Weight::load(k, p + "mlp.up_proj.weight", I, D);
     L.down_proj = Weight::load(k, p + "mlp.down_proj.weight", D, I);
-    if (weights_in_hugepages()) {
+    if (hp) {
       std::vector<Weight*> qkv = {&L.q_proj, &L.k_proj, &L.v_proj}, gu = {&L.gate_proj, &L.up_proj};
       if (same_dtype(qkv)) L.qkv = fuse_rows(qkv);
+      else for (Weight* w : qkv) w->t = copy_hugepages(w->t), w->m = MatRef::of(w->t);
       if (same_dtype(gu)) L.gate_up = fuse_rows(gu);
+      else for (Weight* w : gu) w->t = copy_hugepages(w->t), w->m = MatRef::of(w->t);
+      for (const char* n : {"self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
+                            "mlp.gate_proj.weight", "mlp.up_proj.weight"})
+        k.drop_resident(p + n);
     }
     m->layers_.push_back(std::move(L));
   }
