@@ -99,15 +99,16 @@ void pwrite_all(int fd, const void* p, size_t n, off_t off, const std::string& p
 // --- GGUF v3 (little-endian): header, KV pairs, tensor infos, aligned data ---
 struct Gguf {
   std::string buf;  // header + kv + infos
+  uint64_t n_kv = 0;
   void u32(uint32_t v) { buf.append((const char*)&v, 4); }
   void u64(uint64_t v) { buf.append((const char*)&v, 8); }
   void i32(int32_t v) { buf.append((const char*)&v, 4); }
   void f32(float v) { buf.append((const char*)&v, 4); }
   void str(const std::string& s) { u64(s.size()), buf += s; }
   enum : uint32_t { U32 = 4, I32 = 5, F32 = 6, STRING = 8, ARRAY = 9 };
-  void kv_u32(const std::string& k, uint32_t v) { str(k), u32(U32), u32(v); }
-  void kv_f32(const std::string& k, float v) { str(k), u32(F32), f32(v); }
-  void kv_str(const std::string& k, const std::string& v) { str(k), u32(STRING), str(v); }
+  void kv_u32(const std::string& k, uint32_t v) { str(k), u32(U32), u32(v), ++n_kv; }
+  void kv_f32(const std::string& k, float v) { str(k), u32(F32), f32(v), ++n_kv; }
+  void kv_str(const std::string& k, const std::string& v) { str(k), u32(STRING), str(v), ++n_kv; }
 };
 
 std::string utf8(uint32_t cp) {
@@ -135,8 +136,8 @@ void write_gguf(const std::string& path, const DenseConfig& c, const std::vector
   g.buf += "GGUF";
   g.u32(3);
   g.u64(sp.size());
-  const int n_kv = 18 + (c.arch == DenseArch::Llama ? 1 : 0);
-  g.u64(n_kv);
+  const size_t n_kv_at = g.buf.size();  // patched once every pair is written
+  g.u64(0);
   g.kv_str("general.architecture", arch);
   g.kv_str("general.name", "r1-bench-dense-random");
   g.kv_u32("general.file_type", 32);  // LLAMA_FTYPE_MOSTLY_BF16
@@ -154,6 +155,7 @@ void write_gguf(const std::string& path, const DenseConfig& c, const std::vector
   g.kv_str("tokenizer.ggml.pre", c.arch == DenseArch::Qwen2 ? "qwen2" : "llama-bpe");
   {
     std::vector<std::string> bt = byte_tokens();
+    g.n_kv += 3;
     g.str("tokenizer.ggml.tokens"), g.u32(Gguf::ARRAY), g.u32(Gguf::STRING), g.u64(c.vocab_size);
     for (int64_t i = 0; i < c.vocab_size; ++i) g.str(i < 256 ? bt[i] : "<|r1_tok_" + std::to_string(i) + "|>");
     g.str("tokenizer.ggml.token_type"), g.u32(Gguf::ARRAY), g.u32(Gguf::I32), g.u64(c.vocab_size);
@@ -162,6 +164,7 @@ void write_gguf(const std::string& path, const DenseConfig& c, const std::vector
   }
   g.kv_u32("tokenizer.ggml.bos_token_id", (uint32_t)std::max<int64_t>(0, c.bos_token_id));
   g.kv_u32("tokenizer.ggml.eos_token_id", (uint32_t)(c.eos_token_ids.empty() ? 0 : c.eos_token_ids[0]));
+  std::memcpy(&g.buf[n_kv_at], &g.n_kv, 8);
   // Tensor infos: 1-D tensors F32 (type 0), matrices BF16 (type 30).
   std::vector<uint64_t> off(sp.size());
   uint64_t cur = 0;

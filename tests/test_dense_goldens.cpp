@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdlib>
 #include <fstream>
 
 #include "base/json.h"
@@ -123,6 +124,29 @@ TEST_P(DenseGolden, ChunkedPrefillMixedWithDecode) {
   }
   EXPECT_EQ(cache.length(0), g.S);
   EXPECT_EQ(cache.length(1), 2);
+}
+
+// R1_MMAP_WEIGHTS=1: zero-copy views, separate q/k/v and gate/up matmuls
+// (the default copies weights and fuses them).
+TEST_P(DenseGolden, MmapViewsUnfusedMatch) {
+  Golden g(GetParam());
+  setenv("R1_MMAP_WEIGHTS", "1", 1);
+  auto m = DenseModel::load(g.dir);
+  unsetenv("R1_MMAP_WEIGHTS");
+  EXPECT_EQ(m->layers()[0].qkv.m.p, nullptr);
+  auto f = DenseModel::load(g.dir);
+  EXPECT_NE(f->layers()[0].qkv.m.p, nullptr);
+  for (int b = 0; b < g.B; ++b) {
+    Tensor lg = m->prefill(g.tokens[b]);
+    EXPECT_LE(max_diff(lg.f32(), g.logit_row(b, 0), g.S * g.V), kTol);
+    KVCache cache = m->make_cache(1);
+    float worst = 0;
+    for (int64_t s = 0; s < g.S; ++s) {
+      Tensor l = m->decode_step({0}, {g.tokens[b][s]}, cache);
+      worst = std::max(worst, max_diff(l.f32(), g.logit_row(b, s), g.V));
+    }
+    EXPECT_LE(worst, kTol);
+  }
 }
 
 TEST_P(DenseGolden, SameThreadsSameBits) {

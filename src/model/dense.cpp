@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+
+#include <sys/mman.h>
 
 #include "kernels/cpu/ops.h"
 #include "kernels/cpu/rope_neox.h"
@@ -38,6 +42,49 @@ Tensor load_norm(const Checkpoint& ck, const std::string& name, int64_t n) {
   return w;
 }
 
+size_t mem_available_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string k, unit;
+  size_t v;
+  while (f >> k >> v >> unit)
+    if (k == "MemAvailable:") return v * 1024;
+  return 0;
+}
+
+// One matrix holding `parts` stacked by rows (same dtype and width), in 2 MiB
+// pages; each part's MatRef is rebound to its block of rows.
+Weight fuse_rows(const std::vector<Weight*>& parts) {
+  int64_t rows = 0;
+  for (Weight* w : parts) rows += w->rows();
+  const int64_t cols = parts[0]->cols();
+  const DType dt = parts[0]->m.dt;
+  const size_t row_bytes = (size_t)cols * dtype_size(dt);
+  Weight f;
+  f.t = alloc_hugepages({rows, cols}, dt);
+  char* p = (char*)f.t.raw();
+  int64_t r0 = 0;
+  for (Weight* w : parts) {
+    for (int64_t r = 0; r < w->rows(); ++r)
+      std::memcpy(p + (r0 + r) * row_bytes, (const char*)w->m.p + r * w->m.ld * dtype_size(dt), row_bytes);
+    r0 += w->rows();
+  }
+  f.m = MatRef::of(f.t);
+  r0 = 0;
+  for (Weight* w : parts) {
+    const int64_t nr = w->rows();
+    w->t = f.t;
+    w->m = f.m.block(r0, nr);
+    r0 += nr;
+  }
+  return f;
+}
+
+bool same_dtype(const std::vector<Weight*>& parts) {
+  for (Weight* w : parts)
+    if (w->m.dt != parts[0]->m.dt) return false;
+  return true;
+}
+
 struct Span {
   int slot;
   int64_t row0, n, start;  // rows [row0, row0+n) at positions [start, start+n)
@@ -62,6 +109,14 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
            c.num_key_value_heads);
   const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   m->inv_freq_ = dense_rope_inv_freq(c);
+  // As the DeepSeek loader does: matrices are copied into transparent huge
+  // pages (fewer TLB misses when decode streams them) when the checkpoint
+  // takes under half the available memory; R1_MMAP_WEIGHTS=1 keeps mmap views.
+  {
+    size_t total = 0;
+    for (auto& n : k.names()) total += k.info(n).nbytes;
+    weights_in_hugepages() = !std::getenv("R1_MMAP_WEIGHTS") && total < mem_available_bytes() / 2;
+  }
   require(k, "model.embed_tokens.weight", "token embedding");
   m->embed_tokens = Weight::load(k, "model.embed_tokens.weight", V, D);
   m->norm = load_norm(k, "model.norm.weight", D);
@@ -84,9 +139,15 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
     require(k, p + "self_attn.k_proj.weight", attn);
     require(k, p + "self_attn.v_proj.weight", attn);
     require(k, p + "self_attn.o_proj.weight", attn);
+    // q/k/v and gate/up load as views and are copied once, fused, below.
+    const bool hp = weights_in_hugepages();
+    weights_in_hugepages() = false;
     L.q_proj = Weight::load(k, p + "self_attn.q_proj.weight", c.q_dim(), D);
     L.k_proj = Weight::load(k, p + "self_attn.k_proj.weight", c.kv_dim(), D);
     L.v_proj = Weight::load(k, p + "self_attn.v_proj.weight", c.kv_dim(), D);
+    L.gate_proj = Weight::load(k, p + "mlp.gate_proj.weight", I, D);
+    L.up_proj = Weight::load(k, p + "mlp.up_proj.weight", I, D);
+    weights_in_hugepages() = hp;
     L.o_proj = Weight::load(k, p + "self_attn.o_proj.weight", D, c.q_dim());
     if (c.qkv_bias) {
       L.q_bias = load_bias(k, p + "self_attn.q_proj.bias", c.q_dim(), c.model_type);
@@ -97,9 +158,17 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
     require(k, p + "mlp.gate_proj.weight", mlp);
     require(k, p + "mlp.up_proj.weight", mlp);
     require(k, p + "mlp.down_proj.weight", mlp);
-    L.gate_proj = Weight::load(k, p + "mlp.gate_proj.weight", I, D);
-    L.up_proj = Weight::load(k, p + "mlp.up_proj.weight", I, D);
     L.down_proj = Weight::load(k, p + "mlp.down_proj.weight", D, I);
+    if (hp) {
+      std::vector<Weight*> qkv = {&L.q_proj, &L.k_proj, &L.v_proj}, gu = {&L.gate_proj, &L.up_proj};
+      if (same_dtype(qkv)) L.qkv = fuse_rows(qkv);
+      else for (Weight* w : qkv) w->t = copy_hugepages(w->t), w->m = MatRef::of(w->t);
+      if (same_dtype(gu)) L.gate_up = fuse_rows(gu);
+      else for (Weight* w : gu) w->t = copy_hugepages(w->t), w->m = MatRef::of(w->t);
+      for (const char* n : {"self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
+                            "mlp.gate_proj.weight", "mlp.up_proj.weight"})
+        k.drop_resident(p + n);
+    }
     m->layers_.push_back(std::move(L));
   }
   return m;
@@ -110,6 +179,7 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   const int64_t D = c.hidden_size, V = c.vocab_size, I = c.intermediate_size;
   const int64_t Hq = c.num_attention_heads, d = c.head_dim, G = c.group(), half = d / 2;
   const int64_t QD = c.q_dim(), KD = c.kv_dim(), W = cache_width();
+  const int64_t QS = QD + 2 * KD;  // row stride of the [q | k | v] projection output
   const float eps = (float)c.rms_norm_eps;
   const float scale = (float)(1.0 / std::sqrt((double)d));
   R1_CHECK(cache.width() == W && cache.n_layers() == num_layers(), "forward: KV cache shape [",
@@ -138,8 +208,8 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   for (const Span& s : spans) cache.ensure(s.slot, s.start + s.n);
 
   // Residual stream and scratch, reused by every layer.
-  std::vector<float> h(T * D), x(T * D), q(T * QD), kv(T * 2 * KD), attn(T * QD), o(T * D);
-  std::vector<float> gate(T * I), up(T * I);
+  std::vector<float> h(T * D), x(T * D), qkv(T * QS), attn(T * QD), o(T * D);
+  std::vector<float> gu(T * 2 * I), act(T * I);
   for (int64_t t = 0; t < T; ++t) {
     float* dst = &h[t * D];
     if (embed_tokens.m.dt == DType::BF16) {
@@ -174,14 +244,18 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
   for (int64_t l = 0; l < (int64_t)layers_.size(); ++l) {
     const DenseLayer& L = layers_[l];
     for (int64_t t = 0; t < T; ++t) rmsnorm(&h[t * D], L.input_layernorm.f32(), D, eps, &x[t * D]);
-    linear(x.data(), T, L.q_proj.m, q.data());
-    gemm_xwt(x.data(), T, D, L.k_proj.m, kv.data(), 2 * KD);
-    gemm_xwt(x.data(), T, D, L.v_proj.m, kv.data() + KD, 2 * KD);
+    if (L.qkv.m.p) {
+      linear(x.data(), T, L.qkv.m, qkv.data());
+    } else {
+      gemm_xwt(x.data(), T, D, L.q_proj.m, qkv.data(), QS);
+      gemm_xwt(x.data(), T, D, L.k_proj.m, qkv.data() + QD, QS);
+      gemm_xwt(x.data(), T, D, L.v_proj.m, qkv.data() + QD + KD, QS);
+    }
     // Bias before RoPE (HF Qwen2); then K and V rows go to the cache.
 #pragma omp parallel for schedule(static)
     for (int64_t t = 0; t < T; ++t) {
-      float* qt = &q[t * QD];
-      float* kt = &kv[t * 2 * KD];
+      float* qt = &qkv[t * QS];
+      float* kt = qt + QD;  // [k | v]
       if (c.qkv_bias) {
         for (int64_t i = 0; i < QD; ++i) qt[i] += L.q_bias.f32()[i];
         for (int64_t i = 0; i < KD; ++i) kt[i] += L.k_bias.f32()[i];
@@ -201,7 +275,7 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
       const float* V0 = K0 + KD;
       if (sp.n == 1) {
         const int64_t Lk = sp.start + 1;
-        const float* qh = &q[sp.row0 * QD + tk.head * d];
+        const float* qh = &qkv[sp.row0 * QS + tk.head * d];
         std::vector<float> p(Lk);
         for (int64_t t = 0; t < Lk; ++t) p[t] = dot_f32(qh, K0 + t * W, d) * scale;
         softmax_inplace(p.data(), Lk);
@@ -212,8 +286,8 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
       }
       const int64_t nb = tk.i1 - tk.i0, Lk = sp.start + tk.i1;  // keys this block can see
       std::vector<float> S(nb * Lk);
-      const float* Q = &q[(sp.row0 + tk.i0) * QD + tk.head * d];
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)Lk, (int)d, scale, Q, (int)QD, K0, (int)W,
+      const float* Q = &qkv[(sp.row0 + tk.i0) * QS + tk.head * d];
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)Lk, (int)d, scale, Q, (int)QS, K0, (int)W,
                   0.0f, S.data(), (int)Lk);
       for (int64_t i = 0; i < nb; ++i) {
         const int64_t valid = sp.start + tk.i0 + i + 1;  // causal: keys 0 .. own position
@@ -228,11 +302,15 @@ Tensor DenseModel::forward(const std::vector<Chunk>& chunks, KVCache& cache, con
     for (int64_t i = 0; i < T * D; ++i) h[i] += o[i];
 
     for (int64_t t = 0; t < T; ++t) rmsnorm(&h[t * D], L.post_attention_layernorm.f32(), D, eps, &x[t * D]);
-    linear(x.data(), T, L.gate_proj.m, gate.data());
-    linear(x.data(), T, L.up_proj.m, up.data());
+    if (L.gate_up.m.p) {
+      linear(x.data(), T, L.gate_up.m, gu.data());
+    } else {
+      gemm_xwt(x.data(), T, D, L.gate_proj.m, gu.data(), 2 * I);
+      gemm_xwt(x.data(), T, D, L.up_proj.m, gu.data() + I, 2 * I);
+    }
 #pragma omp parallel for schedule(static)
-    for (int64_t t = 0; t < T; ++t) silu_mul(&gate[t * I], &up[t * I], I, &gate[t * I]);
-    linear(gate.data(), T, L.down_proj.m, o.data());
+    for (int64_t t = 0; t < T; ++t) silu_mul(&gu[t * 2 * I], &gu[t * 2 * I + I], I, &act[t * I]);
+    linear(act.data(), T, L.down_proj.m, o.data());
     for (int64_t i = 0; i < T * D; ++i) h[i] += o[i];
     if (tr && tr->hidden) tr->residual.push_back(h);
   }

@@ -24,6 +24,10 @@ struct DenseLayer {
   Weight q_proj, k_proj, v_proj, o_proj;
   Tensor q_bias, k_bias, v_bias;  // f32; only when cfg.qkv_bias
   Weight gate_proj, up_proj, down_proj;
+  // When weights are copied (huge pages): q|k|v as one [q_dim + 2 kv_dim, H]
+  // matrix and gate|up as one [2 I, H], so each is a single matmul; the
+  // per-projection MatRefs above then point into these.
+  Weight qkv, gate_up;
 };
 
 class DenseModel : public Model {
