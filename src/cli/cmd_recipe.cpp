@@ -18,6 +18,7 @@
 #include "rl/grpo.h"
 #include "rl/rejection.h"
 #include "rl/sft.h"
+#include "rl/v3_policy.h"
 #include "rl/window_lm.h"
 
 using namespace r1;
@@ -38,7 +39,14 @@ struct RecipeConfig {
   int hidden = 192, student_hidden = 128, window = 32, d_emb = 16;
   float lr = 3e-3f, grpo_lr = 2e-4f, beta = 0.01f;
   uint64_t seed = 1;
+  std::string policy = "window";  // window | v3
 };
+
+// The recipe's policies: WindowLM, or a tiny DeepSeek-V3 (rl/v3_policy.h) of the same hidden width.
+std::unique_ptr<Policy> make_policy(const RecipeConfig& c, const WindowLMConfig& mc, uint64_t seed) {
+  if (c.policy == "v3") return std::make_unique<V3Policy>(tiny_v3_config(mc.vocab, mc.hidden, 2, 0), seed);
+  return std::make_unique<WindowLM>(mc, seed);
+}
 
 // Pretraining corpus: worked solutions in plain text, some in the R1-Zero
 // transcript format (so the base model has seen the tags), some with a wrong
@@ -161,7 +169,8 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   mc.d_emb = c.d_emb;
   mc.hidden = c.hidden;
   mc.layers = 2;
-  WindowLM base(mc, c.seed + 4);
+  auto base_p = make_policy(c, mc, c.seed + 4);
+  Policy& base = *base_p;
   std::vector<SftSample> pre;
   for (auto& d : docs) pre.push_back(full_doc_sample(vocab, d));
   SftConfig pc;
@@ -296,7 +305,8 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   if (dist_data.empty()) dist_data = cs;
   WindowLMConfig sc = mc;
   sc.hidden = c.student_hidden;  // smaller: 2 x 128 hidden against the teacher's 2 x 192
-  WindowLM student(sc, c.seed + 11);
+  auto student_p = make_policy(c, sc, c.seed + 11);
+  Policy& student = *student_p;
   SftConfig spc = pc;
   spc.steps = c.pretrain_steps / 2;
   sft_train(student, pre, spc, c.seed + 12, sft_progress("student pretrain", spc.steps));
@@ -360,7 +370,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
                  {"difficulty", c.difficulty},
                  {"train_problems", c.train_problems},
                  {"heldout_problems", c.heldout},
-                 {"policy", "window_lm"},
+                 {"policy", c.policy == "v3" ? "v3" : "window_lm"},
                  {"final_model", final_name},
                  {"total_wall_s", since(t_all)},
                  {"threads", num_threads()}};
@@ -371,8 +381,9 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
                       "GRPO moved held-out pass@1 from " + fmt3(stages[1].heldout.pass1) + " (cold start) to " +
                       fmt3(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") + fmt3(100 * gain).substr(0, fmt3(100 * gain).size() - 2) +
                       " points.\n\n" +
-                      "Policy: WindowLM (rl/window_lm.h), the built-in small causal LM used until the DeepSeek-V3 "
-                      "model adapter lands. Final model: " + final_name + " (saved to model/; try `r1 chat --model " +
+                      (c.policy == "v3" ? std::string("Policy: V3Policy (rl/v3_policy.h), a tiny DeepSeek-V3 (MLA + MoE) from train/. ")
+                                         : std::string("Policy: WindowLM (rl/window_lm.h), the built-in small causal LM used until the DeepSeek-V3 "
+                                                       "model adapter lands. ")) + "Final model: " + final_name + " (saved to model/; try `r1 chat --model " +
                       out + "/model`).\n";
   eval::write_report(out, stages, header, probes, decomp, plots, notes);
   fprintf(stderr, "\n%-14s %8s %8s %8s %8s %8s\n", "stage", "pass@1", "cons@k", "greedy", "format", "wall_s");
@@ -412,6 +423,9 @@ int cmd_recipe(int argc, char** argv) {
   app.add_option("--grpo-lr", c.grpo_lr)->capture_default_str();
   app.add_option("--beta", c.beta, "KL coefficient")->capture_default_str();
   app.add_option("--stop-after", c.stop_after, "end after this stage (grpo)");
+  app.add_option("--policy", c.policy, "policy model: window (WindowLM) or v3 (tiny DeepSeek-V3)")
+      ->check(CLI::IsMember({"window", "v3"}))
+      ->capture_default_str();
   app.add_flag("--fast", fast, "a seconds-long smoke run (tests)");
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);

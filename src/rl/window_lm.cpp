@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "base/json.h"
+#include "rl/v3_policy.h"
 
 namespace r1::rl {
 
@@ -322,6 +323,7 @@ std::unique_ptr<Policy> load_policy(const std::string& dir) {
   R1_CHECK(j.is_object() && j.contains("kind") && j["kind"].is_string(), dir, "/policy.json: missing \"kind\"");
   std::string k = j["kind"].get<std::string>();
   if (k == "window_lm") return WindowLM::load(dir);
+  if (k == "v3") return load_v3_policy(dir);
   fail(dir, "/policy.json: unknown policy kind '", k, "'");
 }
 
