@@ -203,9 +203,9 @@ TEST(TrainData, JsonlErrors) {
   write_file_atomic(d + "/empty.jsonl", "\n\n");
   expect_error([&] { read_jsonl_docs(d + "/empty.jsonl"); }, "empty dataset");
   write_file_atomic(d + "/bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"bad \xff\"}\n");
-  expect_error([&] { read_jsonl_docs(d + "/bad.jsonl"); }, "bad.jsonl:2: invalid UTF-8 at byte 14");
+  expect_error([&] { read_jsonl_docs(d + "/bad.jsonl"); }, "bad.jsonl: line 2: invalid UTF-8 at byte 14");
   write_file_atomic(d + "/nt.jsonl", "{\"txt\": \"ok\"}\n");
-  expect_error([&] { read_jsonl_docs(d + "/nt.jsonl"); }, "nt.jsonl:1: expected an object with a string \"text\"");
+  expect_error([&] { read_jsonl_docs(d + "/nt.jsonl"); }, "nt.jsonl: line 1: expected an object with a string \"text\"");
   fs::remove_all(d);
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/utf8.h"
 
 namespace r1 {
 
@@ -19,6 +20,22 @@ std::string read_text_file(const std::string& path) {
   std::ostringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+json parse_jsonl_line(const std::string& line, const std::string& file, size_t lineno) {
+  size_t bad = utf8_invalid_at(line);
+  R1_CHECK(bad == std::string::npos, file, ": line ", lineno, ": invalid UTF-8 at byte ", bad);
+  try {
+    return json::parse(line);
+  } catch (const json::parse_error& e) {
+    fail(file, ": line ", lineno, ": invalid JSON: ", e.what());
+  }
+}
+
+std::string jsonl_string(const json& j, const char* key, const std::string& file, size_t lineno) {
+  R1_CHECK(j.is_object() && j.contains(key) && j[key].is_string(), file, ": line ", lineno,
+           ": expected an object with a string \"", key, "\"");
+  return j[key].get<std::string>();
 }
 
 json read_json_file(const std::string& path) {

@@ -63,6 +63,19 @@ void summary(const json& rep, const std::string& stage) {
   fprintf(stderr, ", %.1f MB/s\n", rep.value("mb_per_s", 0.0));
 }
 
+// Fills a stage's shared run fields from its flags, runs it, reports.
+template <class Run, class Fn>
+int run_stage(const IoFlags& io, int top_threads, Run& run, Fn fn, const char* stage) {
+  set_threads(io.threads ? io.threads : top_threads);
+  run.inputs = io.inputs;
+  run.out_dir = io.out;
+  run.read = io.read();
+  json rep = fn(run);
+  if (io.out.empty()) printf("%s\n", rep.dump(2).c_str());
+  summary(rep, stage);
+  return 0;
+}
+
 }  // namespace
 
 static int cmd_data(int argc, char** argv) {
@@ -155,43 +168,18 @@ static int cmd_data(int argc, char** argv) {
   R1_PARSE(app, argc, argv);
 
   if (dsc->parsed()) {
-    set_threads(dio.threads ? dio.threads : top_threads);
-    drun.inputs = dio.inputs;
-    drun.out_dir = dio.out;
-    drun.read = dio.read();
     drun.dedup.char_ngrams = unit == "char";
     drun.dedup.exact = !no_exact;
     drun.dedup.near = !no_near;
-    json rep = run_dedup(drun);
-    if (dio.out.empty()) printf("%s\n", rep.dump(2).c_str());
-    summary(rep, "dedup");
-    return 0;
+    return run_stage(dio, top_threads, drun, run_dedup, "dedup");
   }
-  if (msc->parsed()) {
-    set_threads(mio.threads ? mio.threads : top_threads);
-    mrun.inputs = mio.inputs;
-    mrun.out_dir = mio.out;
-    mrun.read = mio.read();
-    json rep = run_mcq(mrun);
-    if (mio.out.empty()) printf("%s\n", rep.dump(2).c_str());
-    summary(rep, "mcq");
-    return 0;
-  }
+  if (msc->parsed()) return run_stage(mio, top_threads, mrun, run_mcq, "mcq");
   if (mesc->parsed()) {
     json rep = evaluate_mcq(eval_labelled);
     printf("%s\n", rep.dump(2).c_str());
     return 0;
   }
-  if (csc->parsed()) {
-    set_threads(cio.threads ? cio.threads : top_threads);
-    crun.inputs = cio.inputs;
-    crun.out_dir = cio.out;
-    crun.read = cio.read();
-    json rep = run_decontam(crun);
-    if (cio.out.empty()) printf("%s\n", rep.dump(2).c_str());
-    summary(rep, "decontam");
-    return 0;
-  }
+  if (csc->parsed()) return run_stage(cio, top_threads, crun, run_decontam, "decontam");
   if (tsc->parsed()) {
     set_threads(t_threads ? t_threads : top_threads);
     json rep = run_math_iterate(trun);
@@ -204,26 +192,8 @@ static int cmd_data(int argc, char** argv) {
     }
     return 0;
   }
-  if (ksc->parsed()) {
-    set_threads(kio.threads ? kio.threads : top_threads);
-    krun.inputs = kio.inputs;
-    krun.out_dir = kio.out;
-    krun.read = kio.read();
-    json rep = run_classify(krun);
-    if (kio.out.empty()) printf("%s\n", rep.dump(2).c_str());
-    summary(rep, "classify");
-    return 0;
-  }
-  if (osc->parsed()) {
-    set_threads(oio.threads ? oio.threads : top_threads);
-    orun.inputs = oio.inputs;
-    orun.out_dir = oio.out;
-    orun.read = oio.read();
-    json rep = run_order_code(orun);
-    if (oio.out.empty()) printf("%s\n", rep.dump(2).c_str());
-    summary(rep, "order-code");
-    return 0;
-  }
+  if (ksc->parsed()) return run_stage(kio, top_threads, krun, run_classify, "classify");
+  if (osc->parsed()) return run_stage(oio, top_threads, orun, run_order_code, "order-code");
   return 1;
 }
 R1_COMMAND("data", "pretraining data pipeline: dedup, mcq, train-classifier, classify, order-code, decontam", cmd_data);

@@ -28,30 +28,13 @@ std::ifstream open_in(const std::string& path) {
 
 // The "text" of a JSONL line; errors name file and line.
 std::string text_of_line(const std::string& line, const std::string& file, size_t lineno) {
-  size_t bad = utf8_invalid_at(line);
-  R1_CHECK(bad == std::string::npos, file, ": line ", lineno, ": invalid UTF-8 at byte ", bad);
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::parse_error& e) {
-    fail(file, ": line ", lineno, ": invalid JSON: ", e.what());
-  }
-  R1_CHECK(j.is_object() && j.contains("text") && j["text"].is_string(), file, ": line ", lineno,
-           ": expected an object with a string \"text\"");
-  return j["text"].get<std::string>();
+  return jsonl_string(parse_jsonl_line(line, file, lineno), "text", file, lineno);
 }
 
 // --chat: a {"messages": [...], "add_generation_prompt"?: bool} line rendered
 // with the tokenizer's chat template (ChatTemplate::for_tokenizer).
 std::string chat_text_of_line(const std::string& line, const std::string& file, size_t lineno, const ChatTemplate& ct) {
-  size_t bad = utf8_invalid_at(line);
-  R1_CHECK(bad == std::string::npos, file, ": line ", lineno, ": invalid UTF-8 at byte ", bad);
-  json j;
-  try {
-    j = json::parse(line);
-  } catch (const json::parse_error& e) {
-    fail(file, ": line ", lineno, ": invalid JSON: ", e.what());
-  }
+  json j = parse_jsonl_line(line, file, lineno);
   R1_CHECK(j.is_object() && j.contains("messages"), file, ": line ", lineno, ": expected an object with \"messages\"");
   bool gen = j.value("add_generation_prompt", true);
   try {
@@ -151,12 +134,7 @@ int cmd_detokenize(int argc, char** argv) {
       lineno++;
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line.empty()) continue;
-      json j;
-      try {
-        j = json::parse(line);
-      } catch (const json::parse_error& e) {
-        fail(in, ": line ", lineno, ": invalid JSON: ", e.what());
-      }
+      json j = parse_jsonl_line(line, in, lineno);
       R1_CHECK(j.is_object() && j.contains("ids") && j["ids"].is_array(), in, ": line ", lineno,
                ": expected an object with an \"ids\" array");
       std::vector<int32_t> ids;

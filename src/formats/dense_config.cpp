@@ -3,65 +3,17 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "formats/config_keys.h"
 
 namespace r1 {
 
 namespace {
 
-struct Keys {
-  const json& j;
-  const std::string& path;
-  std::string prefix;  // "rope_scaling." inside the sub-object
-
-  const json* find(const char* key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  int64_t integer(const char* key, int64_t def, bool required, int64_t lo, int64_t hi) const {
-    const json* v = find(key);
-    if (!v) {
-      R1_CHECK(!required, path, ": missing key '", prefix, key, "'");
-      return def;
-    }
-    R1_CHECK(v->is_number_integer() || (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()),
-             path, ": key '", prefix, key, "' must be an integer, got ", v->dump());
-    double d = v->get<double>();
-    R1_CHECK(d >= (double)lo && d <= (double)hi, path, ": key '", prefix, key, "' = ", v->dump(),
-             " is out of range [", lo, ", ", hi, "]");
-    return v->is_number_integer() ? v->get<int64_t>() : (int64_t)d;
-  }
-  double number(const char* key, double def, bool required, double lo, double hi) const {
-    const json* v = find(key);
-    if (!v) {
-      R1_CHECK(!required, path, ": missing key '", prefix, key, "'");
-      return def;
-    }
-    R1_CHECK(v->is_number(), path, ": key '", prefix, key, "' must be a number, got ", v->dump());
-    double d = v->get<double>();
-    R1_CHECK(std::isfinite(d) && d >= lo && d <= hi, path, ": key '", prefix, key, "' = ", v->dump(),
-             " is out of range [", lo, ", ", hi, "]");
-    return d;
-  }
-  bool boolean(const char* key, bool def) const {
-    const json* v = find(key);
-    if (!v) return def;
-    R1_CHECK(v->is_boolean(), path, ": key '", prefix, key, "' must be true or false, got ", v->dump());
-    return v->get<bool>();
-  }
-  std::string string(const char* key, const char* def) const {
-    const json* v = find(key);
-    if (!v) return def;
-    R1_CHECK(v->is_string(), path, ": key '", prefix, key, "' must be a string, got ", v->dump());
-    return v->get<std::string>();
-  }
-};
-
 DenseRopeScaling parse_rope_scaling(const json& j, const std::string& path, int64_t max_pos) {
   DenseRopeScaling s;
   if (j.is_null()) return s;
   R1_CHECK(j.is_object(), path, ": key 'rope_scaling' must be an object or null, got ", j.dump());
-  Keys r{j, path, "rope_scaling."};
+  ConfigKeys r{j, path, "rope_scaling."};
   // HF accepts the legacy "type" as well as "rope_type".
   std::string type = r.string("rope_type", "");
   if (type.empty()) type = r.string("type", "");
@@ -96,7 +48,7 @@ bool is_dense_model_type(const std::string& t) { return t == "qwen2" || t == "ll
 
 DenseConfig parse_dense_config(const json& j, const std::string& path) {
   R1_CHECK(j.is_object(), path, ": config is not a JSON object");
-  Keys r{j, path, ""};
+  ConfigKeys r{j, path, ""};
   DenseConfig c;
   const int64_t kBig = int64_t(1) << 40;
   c.model_type = r.string("model_type", "");

@@ -3,58 +3,11 @@
 #include <cmath>
 
 #include "base/error.h"
+#include "formats/config_keys.h"
 
 namespace r1 {
 
 namespace {
-
-struct Reader {
-  const json& j;
-  const std::string& path;
-
-  const json* find(const char* key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  int64_t integer(const char* key, int64_t def, bool required, int64_t lo, int64_t hi) const {
-    const json* v = find(key);
-    if (!v) {
-      R1_CHECK(!required, path, ": missing key '", key, "'");
-      return def;
-    }
-    R1_CHECK(v->is_number_integer() || (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>()),
-             path, ": key '", key, "' must be an integer, got ", v->dump());
-    double d = v->get<double>();
-    R1_CHECK(d >= (double)lo && d <= (double)hi, path, ": key '", key, "' = ", v->dump(), " is out of range [", lo,
-             ", ", hi, "]");
-    return v->is_number_integer() ? v->get<int64_t>() : (int64_t)d;
-  }
-  double number(const char* key, double def, bool required, double lo, double hi) const {
-    const json* v = find(key);
-    if (!v) {
-      R1_CHECK(!required, path, ": missing key '", key, "'");
-      return def;
-    }
-    R1_CHECK(v->is_number(), path, ": key '", key, "' must be a number, got ", v->dump());
-    double d = v->get<double>();
-    R1_CHECK(std::isfinite(d) && d >= lo && d <= hi, path, ": key '", key, "' = ", v->dump(), " is out of range [",
-             lo, ", ", hi, "]");
-    return d;
-  }
-  bool boolean(const char* key, bool def) const {
-    const json* v = find(key);
-    if (!v) return def;
-    R1_CHECK(v->is_boolean(), path, ": key '", key, "' must be true or false, got ", v->dump());
-    return v->get<bool>();
-  }
-  std::string string(const char* key, const char* def) const {
-    const json* v = find(key);
-    if (!v) return def;
-    R1_CHECK(v->is_string(), path, ": key '", key, "' must be a string, got ", v->dump());
-    return v->get<std::string>();
-  }
-};
 
 double yarn_get_mscale(double scale, double mscale) {
   if (scale <= 1.0) return 1.0;
@@ -74,7 +27,7 @@ double ModelConfig::softmax_scale() const {
 
 ModelConfig parse_model_config(const json& j, const std::string& path) {
   R1_CHECK(j.is_object(), path, ": config is not a JSON object");
-  Reader r{j, path};
+  ConfigKeys r{j, path, ""};
   ModelConfig c;
   const int64_t kBig = int64_t(1) << 40;
   c.model_type = r.string("model_type", "");
@@ -143,7 +96,7 @@ ModelConfig parse_model_config(const json& j, const std::string& path) {
   // RoPE scaling: null or YaRN.
   if (const json* rs = r.find("rope_scaling")) {
     R1_CHECK(rs->is_object(), path, ": key 'rope_scaling' must be an object or null");
-    Reader q{*rs, path};
+    ConfigKeys q{*rs, path, "rope_scaling."};
     std::string type = q.string("type", "");
     if (type.empty()) type = q.string("rope_type", "");
     R1_CHECK(type == "yarn", path, ": unsupported key 'rope_scaling.type' = '", type, "' (only yarn or null)");
@@ -170,7 +123,7 @@ ModelConfig parse_model_config(const json& j, const std::string& path) {
 
   if (const json* q = r.find("quantization_config")) {
     R1_CHECK(q->is_object(), path, ": key 'quantization_config' must be an object");
-    Reader qq{*q, path};
+    ConfigKeys qq{*q, path, "quantization_config."};
     std::string m = qq.string("quant_method", "");
     R1_CHECK(m == "fp8", path, ": unsupported key 'quantization_config.quant_method' = '", m, "' (only fp8)");
     std::string fmt = qq.string("fmt", "e4m3");

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 
 #include <sys/mman.h>
 
@@ -40,15 +39,6 @@ Tensor load_norm(const Checkpoint& ck, const std::string& name, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     R1_CHECK(std::isfinite(w.f32()[i]), ck.dir(), ": tensor '", name, "' has a non-finite value at ", i);
   return w;
-}
-
-size_t mem_available_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string k, unit;
-  size_t v;
-  while (f >> k >> v >> unit)
-    if (k == "MemAvailable:") return v * 1024;
-  return 0;
 }
 
 // One matrix holding `parts` stacked by rows (same dtype and width), in 2 MiB
@@ -109,14 +99,7 @@ std::unique_ptr<DenseModel> DenseModel::load(const Checkpoint& ck, const DenseCo
            c.num_key_value_heads);
   const int64_t D = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   m->inv_freq_ = dense_rope_inv_freq(c);
-  // As the DeepSeek loader does: matrices are copied into transparent huge
-  // pages (fewer TLB misses when decode streams them) when the checkpoint
-  // takes under half the available memory; R1_MMAP_WEIGHTS=1 keeps mmap views.
-  {
-    size_t total = 0;
-    for (auto& n : k.names()) total += k.info(n).nbytes;
-    weights_in_hugepages() = !std::getenv("R1_MMAP_WEIGHTS") && total < mem_available_bytes() / 2;
-  }
+  choose_weight_placement(k);
   require(k, "model.embed_tokens.weight", "token embedding");
   m->embed_tokens = Weight::load(k, "model.embed_tokens.weight", V, D);
   m->norm = load_norm(k, "model.norm.weight", D);

@@ -2,22 +2,9 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 namespace r1 {
-
-namespace {
-size_t available_memory_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string k;
-  size_t v;
-  std::string unit;
-  while (f >> k >> v >> unit)
-    if (k == "MemAvailable:") return v * 1024;
-  return 0;
-}
-}  // namespace
 
 std::unique_ptr<Transformer> Transformer::load(const std::string& dir) {
   ModelConfig cfg = load_model_config(dir);
@@ -32,13 +19,7 @@ std::unique_ptr<Transformer> Transformer::load(const Checkpoint& ck, const Model
   m->ck_.fp8_block = (int)cfg.fp8_block;
   const ModelConfig& c = m->cfg_;
   const Checkpoint& k = m->ck_;
-  // Copy weights into huge pages when the checkpoint takes under half the
-  // available memory (R1_MMAP_WEIGHTS=1 keeps zero-copy mmap views).
-  {
-    size_t total = 0;
-    for (auto& n : k.names()) total += k.info(n).nbytes;
-    weights_in_hugepages() = !std::getenv("R1_MMAP_WEIGHTS") && total < available_memory_bytes() / 2;
-  }
+  choose_weight_placement(k);
   const auto& rs = c.rope_scaling;
   m->rope_ = RopeTable::make(c.qk_rope_head_dim, c.rope_theta, rs.yarn, rs.factor, rs.original_max_position_embeddings,
                              rs.beta_fast, rs.beta_slow, rs.mscale, rs.mscale_all_dim);

@@ -21,6 +21,10 @@ inline bool& weights_in_hugepages() {
   return v;
 }
 
+// Both loaders' policy: copies when the checkpoint takes under half of
+// MemAvailable, unless R1_MMAP_WEIGHTS is set (keep zero-copy mmap views).
+void choose_weight_placement(const Checkpoint& ck);
+
 // An uninitialised tensor in memory advised for transparent huge pages. Small
 // tensors are packed (64-byte aligned) into shared 64 MiB chunks so that a
 // 512 KiB expert matrix does not occupy a whole 2 MiB page.

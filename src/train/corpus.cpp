@@ -28,17 +28,7 @@ std::vector<std::string> read_jsonl_docs(const std::string& path) {
   while (std::getline(f, line)) {
     ++ln;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    size_t bad = utf8_invalid_at(line);
-    R1_CHECK(bad == std::string_view::npos, path, ":", ln, ": invalid UTF-8 at byte ", bad, " of the line");
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      fail(path, ":", ln, ": invalid JSON: ", e.what());
-    }
-    R1_CHECK(j.is_object() && j.contains("text") && j["text"].is_string(), path, ":", ln,
-             ": expected an object with a string \"text\"");
-    std::string t = j["text"].get<std::string>();
+    std::string t = jsonl_string(parse_jsonl_line(line, path, (size_t)ln), "text", path, (size_t)ln);
     if (!t.empty()) out.push_back(std::move(t));
   }
   R1_CHECK(!out.empty(), path, ": empty dataset (no non-empty \"text\" documents)");

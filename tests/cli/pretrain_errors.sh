@@ -22,7 +22,7 @@ expect_fail "qk_rope_head_dim 15 must be even" --model-config "$T/r.json" --data
 printf '\n' > "$T/empty.jsonl"
 expect_fail "empty dataset" --model-config $CFG --data "$T/empty.jsonl" --out "$T/o3" --steps 1
 { echo '{"text": "fine"}'; printf '{"text": "broken \xc3\x28 here"}\n'; } > "$T/bad.jsonl"
-expect_fail "bad.jsonl:2: invalid UTF-8" --model-config $CFG --data "$T/bad.jsonl" --out "$T/o4" --steps 1
+expect_fail "bad.jsonl: line 2: invalid UTF-8" --model-config $CFG --data "$T/bad.jsonl" --out "$T/o4" --steps 1
 expect_fail "no checkpoint to --resume" --data "$T/docs.jsonl" --out "$T/o5" --steps 1 --resume
 sed 's/"vocab_size": 262/"vocab_size": 200/' $CFG > "$T/v.json"
 expect_fail "model's vocab_size is 200" --model-config "$T/v.json" --data "$T/docs.jsonl" --out "$T/o6" --steps 1
