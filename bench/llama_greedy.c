@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cp.n_ctx = (uint32_t)(n_prompt + n_new + 16);
   cp.n_batch = cp.n_ctx;
   cp.n_threads = cp.n_threads_batch = 1;
+  cp.type_k = cp.type_v = GGML_TYPE_F32;  // r1 caches the latent in f32 (llama.cpp's default is F16)
   struct llama_context* ctx = llama_init_from_model(model, cp);
   if (!ctx) return 1;
   const int V = llama_vocab_n_tokens(llama_model_get_vocab(model));
