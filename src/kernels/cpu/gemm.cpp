@@ -119,9 +119,9 @@ inline void dot4_bf16(const float* const* xs, const uint16_t* w, int64_t ld, int
 
 // --- One activation row (decode), the bandwidth-bound case ---------------
 // One weight row at a time, so the weights are read as a single linear stream
-// (measured on this machine, bench_gemv: about 0.75 of a plain streaming read,
-// against about 0.5-0.65 for four interleaved row streams with or without
-// software prefetch); x stays in L1. Four accumulators per row, 128 bytes of
+// (measured on this machine, bench_gemv per CPU-second: about 0.75 of a plain
+// streaming read, against 0.5-0.65 for four interleaved row streams with or
+// without software prefetch, 0.55 for two); x stays in L1. Four accumulators per row, 128 bytes of
 // weights per step. Each output's summation order depends on K only.
 inline float gemv1_row(const float* x, const float* xp, const MatRef& W, int64_t n) {
   const int64_t K = W.cols;
