@@ -61,7 +61,9 @@ print(n)' "$r1_out" "$ll_out")
     echo "  r1        : $r1_out"
     echo "  llama.cpp : $ll_out"
     echo "  llama.cpp top-1 margins: $(echo "$ll_all" | sed -n 2p)"
-    echo "  identical prefix: $n_same of 16 tokens (llama.cpp rounds activations to BF16 for BF16 matmuls)"
+    note=""
+    [ "$dt" = BF16 ] && note=" (llama.cpp rounds activations to BF16 in BF16 matmuls, r1 keeps f32; F32 must match fully)"
+    echo "  identical prefix: $n_same of 16 tokens$note"
   fi
   for t in $THREADS; do
     /usr/bin/time -f "PEAKRSS %M" "$BUILD/bench_infer" "$M/model" --threads "$t" --reps "$REPEATS" --pp "$PP" --tg "$TG" \
