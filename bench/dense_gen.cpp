@@ -29,6 +29,7 @@
 #include "base/rng.h"
 #include "formats/dense_config.h"
 #include "tensor/dtype.h"
+#include "gguf_writer.h"
 
 using namespace r1;
 
@@ -87,61 +88,13 @@ void fill(const Spec& s, uint64_t seed, size_t idx, std::vector<uint16_t>& out) 
   }
 }
 
-void pwrite_all(int fd, const void* p, size_t n, off_t off, const std::string& path) {
-  const char* c = (const char*)p;
-  while (n) {
-    ssize_t w = ::pwrite(fd, c, n, off);
-    R1_CHECK(w > 0, path, ": write failed");
-    c += w, n -= w, off += w;
-  }
-}
-
-// --- GGUF v3 (little-endian): header, KV pairs, tensor infos, aligned data ---
-struct Gguf {
-  std::string buf;  // header + kv + infos
-  uint64_t n_kv = 0;
-  void u32(uint32_t v) { buf.append((const char*)&v, 4); }
-  void u64(uint64_t v) { buf.append((const char*)&v, 8); }
-  void i32(int32_t v) { buf.append((const char*)&v, 4); }
-  void f32(float v) { buf.append((const char*)&v, 4); }
-  void str(const std::string& s) { u64(s.size()), buf += s; }
-  enum : uint32_t { U32 = 4, I32 = 5, F32 = 6, STRING = 8, ARRAY = 9 };
-  void kv_u32(const std::string& k, uint32_t v) { str(k), u32(U32), u32(v), ++n_kv; }
-  void kv_f32(const std::string& k, float v) { str(k), u32(F32), f32(v), ++n_kv; }
-  void kv_str(const std::string& k, const std::string& v) { str(k), u32(STRING), str(v), ++n_kv; }
-};
-
-std::string utf8(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) s += (char)cp;
-  else if (cp < 0x800) s += (char)(0xC0 | (cp >> 6)), s += (char)(0x80 | (cp & 0x3F));
-  else s += (char)(0xE0 | (cp >> 12)), s += (char)(0x80 | ((cp >> 6) & 0x3F)), s += (char)(0x80 | (cp & 0x3F));
-  return s;
-}
-
-// GPT-2 byte-level alphabet: printable bytes map to themselves, the rest to 256+k.
-std::vector<std::string> byte_tokens() {
-  std::vector<std::string> t(256);
-  int k = 0;
-  for (int b = 0; b < 256; ++b) {
-    bool keep = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-    t[b] = utf8(keep ? (uint32_t)b : (uint32_t)(256 + k++));
-  }
-  return t;
-}
-
 void write_gguf(const std::string& path, const DenseConfig& c, const std::vector<Spec>& sp, uint64_t seed) {
   const std::string arch = c.arch == DenseArch::Qwen2 ? "qwen2" : "llama";
-  Gguf g;
-  g.buf += "GGUF";
-  g.u32(3);
-  g.u64(sp.size());
-  const size_t n_kv_at = g.buf.size();  // patched once every pair is written
-  g.u64(0);
+  bench::GgufWriter g;
   g.kv_str("general.architecture", arch);
   g.kv_str("general.name", "r1-bench-dense-random");
   g.kv_u32("general.file_type", 32);  // LLAMA_FTYPE_MOSTLY_BF16
-  g.kv_u32("general.alignment", 32);
+  g.kv_u32("general.alignment", (uint32_t)bench::GgufWriter::kAlign);
   g.kv_u32(arch + ".block_count", (uint32_t)c.num_hidden_layers);
   g.kv_u32(arch + ".context_length", (uint32_t)c.max_position_embeddings);
   g.kv_u32(arch + ".embedding_length", (uint32_t)c.hidden_size);
@@ -151,53 +104,23 @@ void write_gguf(const std::string& path, const DenseConfig& c, const std::vector
   g.kv_f32(arch + ".rope.freq_base", (float)c.rope_theta);
   g.kv_f32(arch + ".attention.layer_norm_rms_epsilon", (float)c.rms_norm_eps);
   if (c.arch == DenseArch::Llama) g.kv_u32(arch + ".rope.dimension_count", (uint32_t)c.head_dim);
-  g.kv_str("tokenizer.ggml.model", "gpt2");
-  g.kv_str("tokenizer.ggml.pre", c.arch == DenseArch::Qwen2 ? "qwen2" : "llama-bpe");
-  {
-    std::vector<std::string> bt = byte_tokens();
-    g.n_kv += 3;
-    g.str("tokenizer.ggml.tokens"), g.u32(Gguf::ARRAY), g.u32(Gguf::STRING), g.u64(c.vocab_size);
-    for (int64_t i = 0; i < c.vocab_size; ++i) g.str(i < 256 ? bt[i] : "<|r1_tok_" + std::to_string(i) + "|>");
-    g.str("tokenizer.ggml.token_type"), g.u32(Gguf::ARRAY), g.u32(Gguf::I32), g.u64(c.vocab_size);
-    for (int64_t i = 0; i < c.vocab_size; ++i) g.i32(1);
-    g.str("tokenizer.ggml.merges"), g.u32(Gguf::ARRAY), g.u32(Gguf::STRING), g.u64(0);
-  }
-  g.kv_u32("tokenizer.ggml.bos_token_id", (uint32_t)std::max<int64_t>(0, c.bos_token_id));
-  g.kv_u32("tokenizer.ggml.eos_token_id", (uint32_t)(c.eos_token_ids.empty() ? 0 : c.eos_token_ids[0]));
-  std::memcpy(&g.buf[n_kv_at], &g.n_kv, 8);
-  // Tensor infos: 1-D tensors F32 (type 0), matrices BF16 (type 30).
-  std::vector<uint64_t> off(sp.size());
-  uint64_t cur = 0;
-  for (size_t i = 0; i < sp.size(); ++i) {
-    const Spec& s = sp[i];
-    g.str(s.gguf);
-    g.u32((uint32_t)s.shape.size());
-    for (size_t k = s.shape.size(); k-- > 0;) g.u64(s.shape[k]);  // ne[0] innermost
-    const bool vec = s.shape.size() == 1;
-    g.u32(vec ? 0 : 30);
-    off[i] = cur;
-    g.u64(cur);
-    cur += (uint64_t)s.numel() * (vec ? 4 : 2);
-    cur = (cur + 31) / 32 * 32;
-  }
-  while (g.buf.size() % 32) g.buf += '\0';
-  const uint64_t data0 = g.buf.size();
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
-  R1_CHECK(fd >= 0, path, ": cannot create");
-  pwrite_all(fd, g.buf.data(), g.buf.size(), 0, path);
+  g.synthetic_gpt2_vocab(c.vocab_size, c.arch == DenseArch::Qwen2 ? "qwen2" : "llama-bpe",
+                         std::max<int64_t>(0, c.bos_token_id), c.eos_token_ids.empty() ? 0 : c.eos_token_ids[0]);
+  // 1-D tensors F32, matrices BF16.
+  for (const Spec& s : sp) g.add_tensor(s.gguf, s.shape, s.shape.size() == 1 ? bench::GgufWriter::F32 : bench::GgufWriter::BF16);
+  g.open(path);
   std::vector<uint16_t> v;
   for (size_t i = 0; i < sp.size(); ++i) {
     fill(sp[i], seed, i, v);
     if (sp[i].shape.size() == 1) {
       std::vector<float> f(v.size());
       for (size_t k = 0; k < v.size(); ++k) f[k] = bf16_to_f32(v[k]);  // exact widening
-      pwrite_all(fd, f.data(), f.size() * 4, data0 + off[i], path);
+      g.write(i, 0, f.data(), f.size() * 4);
     } else {
-      pwrite_all(fd, v.data(), v.size() * 2, data0 + off[i], path);
+      g.write(i, 0, v.data(), v.size() * 2);
     }
   }
-  R1_CHECK(::ftruncate(fd, data0 + cur) == 0, path, ": truncate failed");
-  ::close(fd);
+  g.close();
 }
 
 void write_hf(const std::string& dir, const DenseConfig& c, const std::vector<Spec>& sp, uint64_t seed) {
@@ -219,12 +142,12 @@ void write_hf(const std::string& dir, const DenseConfig& c, const std::vector<Sp
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
   R1_CHECK(fd >= 0, path, ": cannot create");
   const uint64_t hl = hs.size();
-  pwrite_all(fd, &hl, 8, 0, path);
-  pwrite_all(fd, hs.data(), hs.size(), 8, path);
+  bench::pwrite_all(fd, &hl, 8, 0, path);
+  bench::pwrite_all(fd, hs.data(), hs.size(), 8, path);
   std::vector<uint16_t> v;
   for (size_t i = 0; i < sp.size(); ++i) {
     fill(sp[i], seed, i, v);
-    pwrite_all(fd, v.data(), v.size() * 2, 8 + hl + off[i], path);
+    bench::pwrite_all(fd, v.data(), v.size() * 2, 8 + hl + off[i], path);
   }
   ::close(fd);
 }

@@ -2,7 +2,10 @@
 // model folder (bench_gen_model writes the reference one), at several thread
 // counts; min/median/max over repeats, peak RSS, and decode against the
 // memory-bandwidth roofline (weight + KV bytes read per token / measured GB/s).
-// usage: bench_infer MODEL_DIR [--pp 512] [--tg 128] [--reps 3] [--threads 1,2]
+// usage: bench_infer MODEL_DIR [--pp 512] [--tg 128] [--reps 3] [--threads 1,2] [--batch 1]
+// Also prints machine-readable lines for bench/infer.sh:
+//   RESULT <test> <threads> <min> <median> <max>     (tok/s, wall clock)
+//   ROOFLINE <threads> <bytes per token> <GB/s> <tok/s at the roofline>
 #include <immintrin.h>
 #include <omp.h>
 #include <time.h>
@@ -103,13 +106,14 @@ int main(int argc, char** argv) {
   }
   try {
     std::string dir = argv[1];
-    int pp = 512, tg = 128, reps = 3;
+    int pp = 512, tg = 128, reps = 3, batch = 1;
     std::vector<int> threads = {1, 2};
     for (int i = 2; i + 1 < argc; i += 2) {
       std::string k = argv[i], v = argv[i + 1];
       if (k == "--pp") pp = std::stoi(v);
       else if (k == "--tg") tg = std::stoi(v);
       else if (k == "--reps") reps = std::stoi(v);
+      else if (k == "--batch") batch = std::stoi(v);
       else if (k == "--threads") {
         threads.clear();
         size_t p = 0;
@@ -126,6 +130,11 @@ int main(int argc, char** argv) {
     for (int th : threads) {
       set_threads(th);
       bws.push_back(measure_bandwidth());
+    }
+    {
+      // Reset the peak-RSS mark (VmHWM), so the probe's buffer is not counted.
+      FILE* f = fopen("/proc/self/clear_refs", "w");
+      if (f) fputs("5", f), fclose(f);
     }
     double t0 = now();
     auto m = Transformer::load(dir);
@@ -172,9 +181,13 @@ int main(int argc, char** argv) {
              bytes / 1e6, bw, roof, 100.0 * g.med / roof);
       printf("  per CPU-second: bandwidth %.1f GB/s -> %.1f tok/s; median tg = %.0f%% of it\n", bw_cpu, roof_cpu,
              100.0 * gc.med / roof_cpu);
+      printf("RESULT pp%d %d %.3f %.3f %.3f\nRESULT tg%d %d %.3f %.3f %.3f\n", pp, th, p.mn, p.med, p.mx, tg, th, g.mn,
+             g.med, g.mx);
+      printf("ROOFLINE %d %.0f %.2f %.2f\n", th, bytes, bw, roof);
+      fflush(stdout);
     }
     // Batched decode (RL rollouts): 8 sequences of different prompt lengths, 32 new tokens each.
-    {
+    if (batch) {
       std::vector<GenRequest> reqs;
       for (int i = 0; i < 8; ++i) {
         GenRequest r;
@@ -189,7 +202,7 @@ int main(int argc, char** argv) {
       printf("batched generate (8 seqs, threads %d): decode %.1f tok/s total, prefill %.1f tok/s\n", num_threads(),
              st.decode_tokens / st.decode_seconds, st.prompt_tokens / st.prefill_seconds);
     }
-    printf("peak RSS %.1f MiB\n", peak_rss_bytes() / 1048576.0);
+    printf("peak RSS %.1f MiB\nRSS %.0f\n", peak_rss_bytes() / 1048576.0, peak_rss_bytes() / 1048576.0);
   } catch (const Error& e) {
     fprintf(stderr, "bench_infer: error: %s\n", e.what());
     return 1;

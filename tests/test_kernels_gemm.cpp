@@ -105,3 +105,72 @@ TEST(KernelsOps, RmsNormSoftmaxRope) {
   const double ramp = (16.0 - 10) / 13;
   EXPECT_NEAR(y3.inv_freq[16], std::pow(10000.0, -32.0 / 64) * (ramp / 40 + 1 - ramp), 1e-15);
 }
+
+// Decode GEMV (one activation row): gemv_batch over several matrices, the
+// serial forms and linear(M = 1) against a double reference, with row counts
+// not a multiple of 4, K not a multiple of 32/16, and row-strided blocks; the
+// values do not depend on the thread count or on how tasks are batched.
+TEST(KernelsGemm, GemvBatchAndSerialMatchReference) {
+  Rng rng(6);
+  for (DType dt : {DType::F32, DType::BF16}) {
+    std::vector<Tensor> ws;
+    std::vector<MatRef> mats;
+    for (auto [N, K] : std::vector<std::pair<int64_t, int64_t>>{{64, 256}, {13, 96}, {7, 40}, {40, 1024}, {5, 7}}) {
+      ws.push_back(random_w(N + 3, K + 16, dt, rng));  // then a block: rows 2..N+1, cols 0..K-1 of a wider matrix
+      MatRef m = MatRef::of(ws.back()).block(2, N);
+      m.cols = K;
+      mats.push_back(m);
+    }
+    std::vector<std::vector<float>> xs, ref;
+    for (const MatRef& m : mats) {
+      std::vector<float> x(m.cols), r(m.rows);
+      for (auto& v : x) v = (float)rng.normal();
+      for (int64_t n = 0; n < m.rows; ++n) {
+        double s = 0;
+        for (int64_t k = 0; k < m.cols; ++k) {
+          const int64_t at = (n * m.ld + k);
+          s += (double)x[k] * (dt == DType::BF16 ? bf16_to_f32(m.bf16_row(0)[at]) : m.f32_row(0)[at]);
+        }
+        r[n] = (float)s;
+      }
+      xs.push_back(x), ref.push_back(r);
+    }
+    std::vector<std::vector<float>> first;
+    for (int threads : {1, 2}) {
+      set_threads(threads);
+      std::vector<std::vector<float>> ys(mats.size());
+      std::vector<GemvTask> tk;
+      for (size_t i = 0; i < mats.size(); ++i) {
+        ys[i].assign(mats[i].rows, 0.0f);
+        tk.push_back({xs[i].data(), mats[i], ys[i].data()});
+      }
+      gemv_batch(tk.data(), (int)tk.size());
+      for (size_t i = 0; i < mats.size(); ++i) {
+        for (int64_t n = 0; n < mats[i].rows; ++n)
+          ASSERT_NEAR(ys[i][n], ref[i][n], 1e-4 * std::sqrt((double)mats[i].cols)) << dtype_name(dt) << " task " << i << " row " << n;
+        std::vector<float> a(mats[i].rows), b(mats[i].rows);
+        gemv_serial(xs[i].data(), mats[i], a.data());
+        linear(xs[i].data(), 1, mats[i], b.data());
+        EXPECT_EQ(0, std::memcmp(a.data(), ys[i].data(), a.size() * 4)) << "serial, task " << i;
+        EXPECT_EQ(0, std::memcmp(b.data(), ys[i].data(), b.size() * 4)) << "linear, task " << i;
+      }
+      if (first.empty()) first = ys;
+      else
+        for (size_t i = 0; i < mats.size(); ++i) EXPECT_EQ(0, std::memcmp(first[i].data(), ys[i].data(), ys[i].size() * 4));
+    }
+    // gemv_xw_serial: y = x . W (W: J x N), equal to gemm_xw with M = 1.
+    for (auto [J, N] : std::vector<std::pair<int64_t, int64_t>>{{128, 256}, {9, 70}}) {
+      Tensor w = random_w(J, N, dt, rng);
+      std::vector<float> x(J), a(N), b(N);
+      for (auto& v : x) v = (float)rng.normal();
+      gemv_xw_serial(x.data(), MatRef::of(w), a.data());
+      gemm_xw(x.data(), 1, J, MatRef::of(w), b.data(), N);
+      EXPECT_EQ(0, std::memcmp(a.data(), b.data(), N * 4));
+      for (int64_t n = 0; n < N; ++n) {
+        double s = 0;
+        for (int64_t j = 0; j < J; ++j) s += (double)x[j] * wval(w, j * N + n);
+        ASSERT_NEAR(a[n], s, 1e-4 * std::sqrt((double)J));
+      }
+    }
+  }
+}

@@ -21,11 +21,11 @@ void Block::forward(float* h, int64_t T, const std::vector<RowPos>& rows, const 
   const int64_t D = c.hidden_size;
   const float eps = (float)c.rms_norm_eps;
   std::vector<float> xn(T * D), y(T * D);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (T > 1)
   for (int64_t t = 0; t < T; ++t) rmsnorm(h + t * D, input_layernorm.f32(), D, eps, &xn[t * D]);
   self_attn.forward(xn.data(), T, rows, chunks, cache, index, impl, y.data());
   for (int64_t i = 0; i < T * D; ++i) h[i] += y[i];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (T > 1)
   for (int64_t t = 0; t < T; ++t) rmsnorm(h + t * D, post_attention_layernorm.f32(), D, eps, &xn[t * D]);
   if (is_moe) moe.forward(xn.data(), T, y.data(), idx_out, w_out);
   else mlp.forward(xn.data(), T, y.data());

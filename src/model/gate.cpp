@@ -22,7 +22,7 @@ void Gate::route(const float* x, int64_t T, int* idx, float* w, float* scores_ou
   linear(x, T, weight.m, logits.data());
   const bool grouped = c.topk_method != TopkMethod::Greedy && c.n_group > 1;
   const int64_t G = c.n_group, per = E / G;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     float* s = logits.data() + t * E;
     if (c.scoring_func == ScoringFunc::Sigmoid)

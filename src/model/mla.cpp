@@ -36,16 +36,23 @@ void Mla::forward(const float* x, int64_t T, const std::vector<RowPos>& rows, co
   std::vector<float> q(T * H * qd), kva(T * (C + r));
   if (c.q_lora_rank > 0) {
     std::vector<float> qa(T * c.q_lora_rank);
-    linear(x, T, q_a_proj.m, qa.data());
+    if (T == 1) {
+      // Decode: both projections of x in one pass.
+      const GemvTask tk[2] = {{x, q_a_proj.m, qa.data()}, {x, kv_a_proj_with_mqa.m, kva.data()}};
+      gemv_batch(tk, 2);
+    } else {
+      linear(x, T, q_a_proj.m, qa.data());
+      linear(x, T, kv_a_proj_with_mqa.m, kva.data());
+    }
     for (int64_t t = 0; t < T; ++t)
       rmsnorm(&qa[t * c.q_lora_rank], q_a_layernorm.f32(), c.q_lora_rank, eps, &qa[t * c.q_lora_rank]);
     linear(qa.data(), T, q_b_proj.m, q.data());
   } else {
     linear(x, T, q_proj.m, q.data());
+    linear(x, T, kv_a_proj_with_mqa.m, kva.data());
   }
-  linear(x, T, kv_a_proj_with_mqa.m, kva.data());
   // Cache rows: normalised latent, then roped k_pe; RoPE on every head's q_pe.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (T > 1)
   for (int64_t t = 0; t < T; ++t) {
     std::vector<float> cs(r / 2), sn(r / 2);
     rope->angles(rows[t].pos, cs.data(), sn.data());
@@ -80,32 +87,30 @@ void Mla::attend_absorb(const float* q, const std::vector<int64_t>& sel, const s
   // Gather the selected rows' queries: [M, H, qd].
   std::vector<float> qs(M * H * qd);
   for (int64_t i = 0; i < M; ++i) std::memcpy(&qs[i * H * qd], q + sel[i] * H * qd, H * qd * sizeof(float));
-  // q_lat[m, h, :] = q_nope[m, h, :] . W_UK[h]   (W_UK[h] = kv_b rows h*(nope+dv) .. +nope, [nope, C])
-  std::vector<float> qlat(M * H * C), olat(M * H * C);
-  for (int64_t h = 0; h < H; ++h)
-    gemm_xw(&qs[h * qd], M, H * qd, kv_b_proj.m.block(h * (nope + dv), nope), &qlat[h * C], H * C);
+  // Per (row, head), on one thread: q_lat = q_nope . W_UK[h] (W_UK[h] = kv_b rows
+  // h*(nope+dv) .. +nope, [nope, C]); scores over the cached latents and k_pe;
+  // olat = sum_t p_t c_kv_t; out_h = W_UV[h] . olat (W_UV[h] = kv_b rows
+  // h*(nope+dv)+nope .. +dv, [dv, C]).
+  std::vector<float> ov(M * H * dv);
 #pragma omp parallel for schedule(static) collapse(2)
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t h = 0; h < H; ++h) {
       const RowPos& rp = rows[sel[i]];
       const int64_t L = rp.pos + 1;
-      const float* ql = &qlat[(i * H + h) * C];
+      static thread_local std::vector<float> ql, o, p;
+      ql.resize(C), o.resize(C), p.resize(L);
+      gemv_xw_serial(&qs[(i * H + h) * qd], kv_b_proj.m.block(h * (nope + dv), nope), ql.data());
       const float* qp = &qs[(i * H + h) * qd + nope];
-      std::vector<float> p(L);
       for (int64_t t = 0; t < L; ++t) {
         const float* kv = cache.row(rp.slot, layer, t);
-        p[t] = (dot_f32(ql, kv, C) + dot_f32(qp, kv + C, r)) * scale;
+        p[t] = (dot_f32(ql.data(), kv, C) + dot_f32(qp, kv + C, r)) * scale;
       }
       softmax_inplace(p.data(), L);
-      float* o = &olat[(i * H + h) * C];
-      std::memset(o, 0, C * sizeof(float));
-      for (int64_t t = 0; t < L; ++t) axpy_f32(p[t], cache.row(rp.slot, layer, t), o, C);
+      std::memset(o.data(), 0, C * sizeof(float));
+      for (int64_t t = 0; t < L; ++t) axpy_f32(p[t], cache.row(rp.slot, layer, t), o.data(), C);
+      gemv_serial(o.data(), kv_b_proj.m.block(h * (nope + dv) + nope, dv), &ov[(i * H + h) * dv]);
     }
   }
-  // attn[row, h, :] = W_UV[h] . olat[m, h, :]   (W_UV[h] = kv_b rows h*(nope+dv)+nope .. +dv, [dv, C])
-  std::vector<float> ov(M * H * dv);
-  for (int64_t h = 0; h < H; ++h)
-    gemm_xwt(&olat[h * C], M, H * C, kv_b_proj.m.block(h * (nope + dv) + nope, dv), &ov[h * dv], H * dv);
   for (int64_t i = 0; i < M; ++i) std::memcpy(attn + sel[i] * H * dv, &ov[i * H * dv], H * dv * sizeof(float));
   (void)W;
 }

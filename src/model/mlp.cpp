@@ -9,20 +9,29 @@ namespace r1 {
 
 Mlp Mlp::load(const Checkpoint& ck, const std::string& p, int64_t hidden, int64_t inter) {
   Mlp m;
+  if (weights_in_hugepages()) {
+    // Weights are being copied anyway: lay gate and up out as one [2I, D]
+    // matrix, copied once straight from the file views (a copy of each first
+    // would stay allocated in the packed huge-page chunk).
+    Tensor g = ck.weight(p + "gate_proj.weight", {inter, hidden}), u = ck.weight(p + "up_proj.weight", {inter, hidden});
+    if (g.dtype() == u.dtype()) {
+      const size_t half = g.nbytes();
+      m.gate_up.t = alloc_hugepages({2 * inter, hidden}, g.dtype());
+      std::memcpy(m.gate_up.t.raw(), g.raw(), half);
+      std::memcpy((char*)m.gate_up.t.raw() + half, u.raw(), half);
+      ck.drop_resident(p + "gate_proj.weight");
+      ck.drop_resident(p + "up_proj.weight");
+      m.gate_up.m = MatRef::of(m.gate_up.t);
+      m.gate_proj.m = m.gate_up.m.block(0, inter);
+      m.up_proj.m = m.gate_up.m.block(inter, inter);
+      m.gate_proj.t = m.up_proj.t = m.gate_up.t;
+      m.down_proj = Weight::load(ck, p + "down_proj.weight", hidden, inter);
+      return m;
+    }
+  }
   m.gate_proj = Weight::load(ck, p + "gate_proj.weight", inter, hidden);
   m.up_proj = Weight::load(ck, p + "up_proj.weight", inter, hidden);
   m.down_proj = Weight::load(ck, p + "down_proj.weight", hidden, inter);
-  if (weights_in_hugepages() && m.gate_proj.m.dt == m.up_proj.m.dt) {
-    // Weights are being copied anyway: lay gate and up out as one [2I, D] matrix.
-    const size_t half = m.gate_proj.t.nbytes();
-    m.gate_up.t = alloc_hugepages({2 * inter, hidden}, m.gate_proj.m.dt);
-    std::memcpy(m.gate_up.t.raw(), m.gate_proj.t.raw(), half);
-    std::memcpy((char*)m.gate_up.t.raw() + half, m.up_proj.t.raw(), half);
-    m.gate_up.m = MatRef::of(m.gate_up.t);
-    m.gate_proj.m = m.gate_up.m.block(0, inter);
-    m.up_proj.m = m.gate_up.m.block(inter, inter);
-    m.gate_proj.t = m.up_proj.t = m.gate_up.t;
-  }
   return m;
 }
 

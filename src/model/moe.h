@@ -16,6 +16,11 @@ struct Moe {
   static Moe load(const Checkpoint& ck, const std::string& prefix, const ModelConfig& cfg);
   // idx_out/w_out (optional): [T, top_k] routing record.
   void forward(const float* x, int64_t T, float* out, std::vector<int>* idx_out, std::vector<float>* w_out) const;
+
+ private:
+  // One token (decode): every selected expert's gate/up in one parallel pass,
+  // then every down projection in another.
+  void forward_one(const float* x, const int* idx, const float* w, float* out) const;
 };
 
 }  // namespace r1

@@ -30,6 +30,21 @@ void gemm_xw(const float* x, int64_t M, int64_t ldx, const MatRef& W, float* y, 
 // Convenience: y [M, W.rows] = x [M, W.cols] · W^T, contiguous.
 inline void linear(const float* x, int64_t M, const MatRef& W, float* y) { gemm_xwt(x, M, W.cols, W, y, W.rows); }
 
+// Decode (one activation row). A task: y [W.rows] = W x. gemv_batch runs all
+// tasks in one parallel region, their 4-row groups split statically over the
+// threads; every output has the same value as linear(x, 1, W, y), whatever the
+// thread count. The serial forms run on the calling thread (for use inside a
+// parallel region) with the same values as linear() / gemm_xw with M = 1.
+struct GemvTask {
+  const float* x;
+  MatRef W;
+  float* y;
+};
+void gemv_batch(const GemvTask* tasks, int n_tasks);
+void gemv_serial(const float* x, const MatRef& W, float* y);
+// y [W.cols] = x [W.rows] . W
+void gemv_xw_serial(const float* x, const MatRef& W, float* y);
+
 // Rows at or below which the decode kernels are used instead of sgemm.
 constexpr int64_t kSmallM = 8;
 
