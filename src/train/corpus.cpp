@@ -96,6 +96,11 @@ json CorpusStats::to_json() const {
           {"baseline_packing", pk(baseline_info)}};
 }
 
+bool is_val_doc(size_t i, double f) {
+  const int64_t every = f > 0 ? std::max<int64_t>(2, (int64_t)std::llround(1.0 / f)) : 0;
+  return every && (int64_t)(i % every) == every - 1;
+}
+
 CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& codec, const CorpusOptions& o,
                          const std::string& dir) {
   R1_CHECK(!docs.empty(), "corpus: empty dataset");
@@ -103,9 +108,8 @@ CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& 
   CorpusStats st;
   st.docs = (int64_t)docs.size();
   std::vector<std::vector<int32_t>> tr, va;
-  const int64_t every = o.val_fraction > 0 ? std::max<int64_t>(2, (int64_t)std::llround(1.0 / o.val_fraction)) : 0;
   for (size_t i = 0; i < docs.size(); ++i) {
-    const bool is_val = every && (int64_t)(i % every) == every - 1;
+    const bool is_val = is_val_doc(i, o.val_fraction);
     std::vector<int32_t> t;
     if (codec.bos >= 0) t.push_back(codec.bos);
     // FIM only on training documents, so validation measures plain next-token loss

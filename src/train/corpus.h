@@ -42,6 +42,8 @@ struct CorpusStats {
   data::Packed train_info, baseline_info;  // chosen packing and the other one, tokens cleared
   json to_json() const;
 };
+// Whether document i goes to the validation split (every round(1/f)-th document).
+bool is_val_doc(size_t i, double val_fraction);
 // Tokenizes, splits, packs and writes dir/train.bin and dir/val.bin.
 CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& codec, const CorpusOptions& o,
                          const std::string& dir);
