@@ -294,14 +294,19 @@ static int cmd_gather(int argc, char** argv) {
   CLI::App app{"Collect plain-text files under a folder into JSONL documents for r1 pretrain", "r1 pretrain-gather"};
   std::string root = "/usr/share/doc", out;
   int64_t max_docs = 2000, max_bytes = 32768;
+  double min_letters = 0.0;
   int threads = 0;
   app.add_option("--root", root, "folder to scan")->capture_default_str();
   app.add_option("--out", out, "output .jsonl")->required();
   app.add_option("--max-docs", max_docs, "at most this many documents")->capture_default_str();
   app.add_option("--max-bytes", max_bytes, "skip files larger than this")->capture_default_str();
+  app.add_option("--min-letters", min_letters,
+                 "keep only prose-like files: at least this share of ASCII letters/spaces/newlines (0 = all)")
+      ->capture_default_str();
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
-  int64_t n = gather_text_files(root, out, max_docs, max_bytes);
+  R1_CHECK(min_letters >= 0 && min_letters <= 1, "--min-letters must be in [0, 1], got ", min_letters);
+  int64_t n = gather_text_files(root, out, max_docs, max_bytes, min_letters);
   printf("%lld documents -> %s\n", (long long)n, out.c_str());
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "train/corpus.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -141,7 +142,8 @@ CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& 
   return st;
 }
 
-int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes) {
+int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes,
+                          double min_letters) {
   R1_CHECK(fs::is_directory(root), root, ": not a directory");
   std::vector<std::string> files;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied);
@@ -171,6 +173,11 @@ int64_t gather_text_files(const std::string& root, const std::string& out_jsonl,
     int64_t printable = 0;
     for (unsigned char c : t) printable += (c >= 32 || c == '\n' || c == '\t');
     if (printable < (int64_t)t.size() * 98 / 100) continue;
+    if (min_letters > 0) {
+      int64_t letters = 0;
+      for (unsigned char c : t) letters += (std::isalpha(c) || c == ' ' || c == '\n');
+      if ((double)letters < min_letters * (double)t.size()) continue;
+    }
     out += json{{"text", t}}.dump() + "\n";
     ++n;
   }

@@ -49,6 +49,9 @@ CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& 
                          const std::string& dir);
 
 // Regular text files under root (sorted, UTF-8, mostly printable, size <= max_bytes) as JSONL docs.
-int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes);
+// min_letters > 0 keeps only prose-like files: that share of their bytes at least must be ASCII
+// letters, spaces or newlines (source code and tables fall below ~0.8).
+int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes,
+                          double min_letters = 0.0);
 
 }  // namespace r1::train
