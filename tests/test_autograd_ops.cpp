@@ -154,6 +154,90 @@ TEST(AutogradOps, MoeDispatchCombine) {
       {x, w}, 1e-2));
 }
 
+// The fused MLP / MoE ops against the composition of the basic ops, value and gradient.
+static double max_abs_diff(const Var& a, const Var& b) {
+  double d = 0;
+  for (int64_t i = 0; i < a->numel(); ++i) d = std::max(d, (double)std::fabs(a->val()[i] - b->val()[i]));
+  return d;
+}
+
+static Var mlp_composed(Tape& t, const Var& x, const ExpertWeights& W) {
+  return linear(t, swiglu(t, linear(t, x, W.gate), linear(t, x, W.up)), W.down);
+}
+
+TEST(AutogradOps, SwigluMlpFused) {
+  // 37 x 11 elements: the vector kernels' padded tail is exercised too
+  Var x = randn({37, 6}, 30);
+  ExpertWeights W{randn({11, 6}, 31, 0.5f), randn({11, 6}, 32, 0.5f), randn({6, 11}, 33, 0.5f)};
+  Tape t;
+  t.enabled = false;
+  EXPECT_LT(max_abs_diff(swiglu_mlp(t, x, W), mlp_composed(t, x, W)), 1e-5);
+  EXPECT_GRAD_OK(gradcheck([&](Tape& t) { return swiglu_mlp(t, x, W); }, {x, W.gate, W.up, W.down}, 1e-2));
+}
+
+TEST(AutogradOps, MoeExpertsFused) {
+  const int N = 9, C = 5, F = 3;
+  Var lg = randn({N, 8}, 34), x = randn({N, C}, 35);
+  RouteConfig rc = v3_route();
+  std::vector<ExpertWeights> ex;
+  for (int e = 0; e < 8; ++e)
+    ex.push_back({randn({F, C}, 40 + e, 0.7f), randn({F, C}, 50 + e, 0.7f), randn({C, F}, 60 + e, 0.7f)});
+  ExpertWeights sh{randn({4, C}, 70, 0.7f), randn({4, C}, 71, 0.7f), randn({C, 4}, 72, 0.7f)};
+  Routing R;
+  {
+    Tape t;
+    t.enabled = false;
+    moe_route(t, lg, nullptr, rc, &R);
+  }
+  int used = 0;
+  for (int e = 0; e < 8; ++e) used += !R.rows[e].empty();
+  ASSERT_GE(used, 3);
+  Var w = randn({N, 2}, 73);
+  auto composed = [&](Tape& t) {
+    auto xs = moe_dispatch(t, x, R);
+    std::vector<Var> ys;
+    for (int e = 0; e < 8; ++e) ys.push_back(mlp_composed(t, xs[e], ex[e]));
+    return add(t, moe_combine(t, ys, w, R, C), mlp_composed(t, x, sh));
+  };
+  Tape t;
+  t.enabled = false;
+  EXPECT_LT(max_abs_diff(moe_experts(t, x, w, R, ex, &sh), composed(t)), 1e-5);
+  // gradients: input, routing weights, the shared expert and a used routed expert
+  int e0 = 0;
+  while (R.rows[e0].empty()) ++e0;
+  EXPECT_GRAD_OK(gradcheck([&](Tape& t) { return moe_experts(t, x, w, R, ex, &sh); },
+                           {x, w, ex[e0].gate, ex[e0].up, ex[e0].down, sh.gate, sh.down}, 1e-2));
+  EXPECT_GRAD_OK(gradcheck([&](Tape& t) { return moe_experts(t, x, w, R, ex, nullptr); }, {x, w, ex[e0].up}, 1e-2));
+  // the same analytic gradients as the composed ops
+  auto grads = [&](bool fused) {
+    for (Var v : {x, w, ex[e0].gate, sh.up}) v->zero_grad();
+    Tape t;
+    Var y = fused ? moe_experts(t, x, w, R, ex, &sh) : composed(t);
+    std::vector<float> seed(y->numel());
+    for (size_t i = 0; i < seed.size(); ++i) seed[i] = (float)((i * 7) % 5) - 2.0f;
+    t.backward(y, seed.data());
+    std::vector<float> g;
+    for (Var v : {x, w, ex[e0].gate, sh.up}) g.insert(g.end(), v->grad(), v->grad() + v->numel());
+    return g;
+  };
+  auto gf = grads(true), gc = grads(false);
+  ASSERT_EQ(gf.size(), gc.size());
+  for (size_t i = 0; i < gf.size(); ++i) EXPECT_NEAR(gf[i], gc[i], 1e-4 * (1 + std::fabs(gc[i]))) << i;
+}
+
+TEST(AutogradOps, FusedOpsBf16RoundLikeTheComposedOps) {
+  Var x = randn({16, 8}, 80);
+  ExpertWeights W{randn({12, 8}, 81, 0.5f), randn({12, 8}, 82, 0.5f), randn({8, 12}, 83, 0.5f)};
+  set_bf16_gemm(true);
+  Tape t;
+  t.enabled = false;
+  Var a = swiglu_mlp(t, x, W), b = mlp_composed(t, x, W);
+  set_bf16_gemm(false);
+  Var c = swiglu_mlp(t, x, W);
+  EXPECT_LT(max_abs_diff(a, b), 1e-5);  // same roundings as linear/swiglu/linear
+  EXPECT_GT(max_abs_diff(a, c), 1e-4);  // and they really happened
+}
+
 TEST(AutogradOps, BalanceLosses) {
   Var lg = randn({8, 8}, 20);
   RouteConfig rc = v3_route();

@@ -16,6 +16,7 @@
 #include "formats/safetensors_write.h"
 #include "train/corpus.h"
 #include "train/optim.h"
+#include "train/textcheck.h"
 #include "formats/safetensors.h"
 #include "train/trainer.h"
 #include "train_test_util.h"

@@ -74,6 +74,17 @@ Var moe_route(Tape& t, const Var& logits, const float* bias, const RouteConfig& 
 std::vector<Var> moe_dispatch(Tape& t, const Var& x, const Routing& r);
 // y = sum_k w[n,k] * ys[idx[n,k]][row of n]: -> [N, C]
 Var moe_combine(Tape& t, const std::vector<Var>& ys, const Var& w, const Routing& r, int64_t C);
+// A SwiGLU MLP's weights: gate, up [F, C], down [C, F].
+struct ExpertWeights {
+  Var gate, up, down;
+};
+// y = (silu(x gate^T) * (x up^T)) down^T as one op.  x [N, C] -> [N, C]
+Var swiglu_mlp(Tape& t, const Var& x, const ExpertWeights& W);
+// Fused MoE FFN: dispatch, every routed expert, combine and (when shared is
+// not null) the shared expert:  y[n] = sum_k w[n,k] E_{idx[n,k]}(x[n]) + S(x[n]).
+// x [N, C], w [N, K] (from moe_route), experts.size() == E.
+Var moe_experts(Tape& t, const Var& x, const Var& w, const Routing& r, const std::vector<ExpertWeights>& experts,
+                const ExpertWeights* shared);
 // Balance loss alpha * mean_groups sum_i f_i P_i over groups of group_len tokens,
 // f_i = E/(K*L) * count(i chosen in group), P_i = mean over group of s_i
 // (normalised to sum 1 per token when normalize). V3 sequence-wise loss:

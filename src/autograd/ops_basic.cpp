@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "autograd/kernels.h"
 #include "autograd/ops.h"
 #include "base/error.h"
 #include "tensor/dtype.h"
@@ -15,7 +16,7 @@ static bool g_bf16 = false;
 void set_bf16_gemm(bool on) { g_bf16 = on; }
 bool bf16_gemm() { return g_bf16; }
 
-static Var out_var(Shape s, bool rg) { return make_var(Tensor::empty(std::move(s)), rg); }
+static Var out_var(Shape s, bool rg) { return make_var(kern::uninit(std::move(s)), rg); }
 
 // ---------- embedding ----------
 // fwd: out[n, :] = W[ids[n], :]           W [V, C], out [N, C]
@@ -44,24 +45,8 @@ Var embedding(Tape& t, const Var& W, const std::vector<int32_t>& ids) {
 }
 
 // ---------- linear ----------
-static void round_bf16(float* dst, const float* src, int64_t n) {
-#pragma omp parallel for schedule(static) if (n > 16384)
-  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_f32(f32_to_bf16(src[i]));
-}
 // fwd: y[N, M] = x[N, K] W[M, K]^T
-static void linear_forward(float* y, const float* x, const float* W, int64_t N, int64_t K, int64_t M) {
-  if (N == 0 || M == 0) return;
-  if (K == 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, M, K, 1.0f, x, K, W, K, 0.0f, y, M);
-}
 // bwd: dx[N, K] += dy[N, M] W[M, K];  dW[M, K] += dy^T[M, N] x[N, K]
-static void linear_backward(float* dx, float* dW, const float* dy, const float* x, const float* W, int64_t N,
-                            int64_t K, int64_t M) {
-  if (N == 0 || M == 0 || K == 0) return;
-  if (dx) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, K, M, 1.0f, dy, M, W, K, 1.0f, dx, K);
-  if (dW) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, K, N, 1.0f, dy, M, x, K, 1.0f, dW, K);
-}
-
 Var linear(Tape& t, const Var& x, const Var& W) {
   const int64_t M = W->v.dim(0), K = W->v.dim(1);
   R1_CHECK(x->v.ndim() >= 1 && x->v.dim(-1) == K, "linear: input ", shape_str(x->v.shape()), " vs weight ",
@@ -69,27 +54,31 @@ Var linear(Tape& t, const Var& x, const Var& W) {
   const int64_t N = x->numel() / (K ? K : 1);
   Shape os = x->v.shape();
   os.back() = M;
-  Var y = out_var(os, needs_grad(t, {&x, &W}));
-  if (!g_bf16) {
-    linear_forward(y->val(), x->val(), W->val(), N, K, M);
-    if (y->requires_grad)
-      t.push([x, W, y, N, K, M] {
-        linear_backward(x->requires_grad ? x->grad() : nullptr, W->requires_grad ? W->grad() : nullptr, y->grad(),
-                        x->val(), W->val(), N, K, M);
-      });
-    return y;
+  Var y = make_var(kern::uninit(os), needs_grad(t, {&x, &W}));
+  const bool bf = g_bf16;
+  // BF16 mixed precision: GEMM operands rounded to BF16 (weights once per tape), products summed in F32.
+  Tensor xb, Wb;
+  if (bf) {
+    xb = kern::uninit({N, K});
+    kern::round_bf16(xb.f32(), x->val(), N * K);
+    Wb = kern::bf16_value(t, W);
   }
-  // BF16 mixed precision: GEMM operands rounded to BF16, products summed in F32.
-  Tensor xb = Tensor::empty({N, K}), Wb = Tensor::empty({M, K});
-  round_bf16(xb.f32(), x->val(), N * K);
-  round_bf16(Wb.f32(), W->val(), M * K);
-  linear_forward(y->val(), xb.f32(), Wb.f32(), N, K, M);
+  const float* xp = bf ? xb.f32() : x->val();
+  const float* Wp = bf ? Wb.f32() : W->val();
+  kern::gemm(false, true, N, M, K, 1.0f, xp, K, Wp, K, 0.0f, y->val(), M);
   if (y->requires_grad)
-    t.push([x, W, y, xb, Wb, N, K, M] {
-      Tensor dyb = Tensor::empty({N, M});
-      round_bf16(dyb.f32(), y->grad(), N * M);
-      linear_backward(x->requires_grad ? x->grad() : nullptr, W->requires_grad ? W->grad() : nullptr, dyb.f32(),
-                      xb.f32(), Wb.f32(), N, K, M);
+    t.push([x, W, y, xb, Wb, N, K, M, bf] {
+      const float* dy = y->grad();
+      Tensor dyb;
+      if (bf) {
+        dyb = kern::uninit({N, M});
+        kern::round_bf16(dyb.f32(), dy, N * M);
+        dy = dyb.f32();
+      }
+      const float* xp = bf ? xb.f32() : x->val();
+      const float* Wp = bf ? Wb.f32() : W->val();
+      if (x->requires_grad) kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, 1.0f, x->grad(), K);
+      if (W->requires_grad) kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, 1.0f, W->grad(), K);
     });
   return y;
 }
@@ -188,23 +177,18 @@ Var swiglu(Tape& t, const Var& g, const Var& u) {
   R1_CHECK(g->numel() == u->numel(), "swiglu: shapes ", shape_str(g->v.shape()), " and ", shape_str(u->v.shape()));
   const int64_t n = g->numel();
   Var y = out_var(g->v.shape(), needs_grad(t, {&g, &u}));
-  float* yo = y->val();
-  const float *pg = g->val(), *pu = u->val();
-#pragma omp parallel for schedule(static) if (n > 16384)
-  for (int64_t i = 0; i < n; ++i) {
-    float s = 1.0f / (1.0f + std::exp(-pg[i]));
-    yo[i] = pg[i] * s * pu[i];
-  }
+  kern::silu_mul_fwd(g->val(), u->val(), y->val(), n);
   if (y->requires_grad)
     t.push([g, u, y, n] {
-      const float *dy = y->grad(), *pg = g->val(), *pu = u->val();
-      float* dg = g->requires_grad ? g->grad() : nullptr;
-      float* du = u->requires_grad ? u->grad() : nullptr;
+      Tensor dg = kern::uninit({n}), du = kern::uninit({n});
+      std::memcpy(dg.f32(), y->grad(), n * sizeof(float));
+      kern::silu_mul_bwd(g->val(), u->val(), dg.f32(), du.f32(), n);
+      for (auto [v, d] : {std::pair{&g, &dg}, std::pair{&u, &du}}) {
+        if (!(*v)->requires_grad) continue;
+        float* o = (*v)->grad();
+        const float* s = d->f32();
 #pragma omp parallel for schedule(static) if (n > 16384)
-      for (int64_t i = 0; i < n; ++i) {
-        float s = 1.0f / (1.0f + std::exp(-pg[i]));
-        if (dg) dg[i] += dy[i] * pu[i] * s * (1.0f + pg[i] * (1.0f - s));
-        if (du) du[i] += dy[i] * pg[i] * s;
+        for (int64_t i = 0; i < n; ++i) o[i] += s[i];
       }
     });
   return y;

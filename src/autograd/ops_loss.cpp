@@ -2,20 +2,42 @@
 #include <cmath>
 
 #include "autograd/ops.h"
+#include "autograd/vec.h"
 #include "base/error.h"
 
 namespace r1::ag {
 
 // logp[n] = logits[n, y_n] - logsumexp(logits[n, :]);  lse kept for backward.
+// A NaN/Inf logit makes that row's lse NaN (so a diverged loss is reported).
 static void logsumexp_rows(std::vector<float>& lse, const float* lg, int64_t N, int64_t V) {
   lse.resize(N);
 #pragma omp parallel for schedule(static) if (N * V > 16384)
   for (int64_t n = 0; n < N; ++n) {
     const float* l = lg + n * V;
-    float mx = l[0];
-    for (int64_t v = 1; v < V; ++v) mx = std::max(mx, l[v]);
-    double s = 0;
-    for (int64_t v = 0; v < V; ++v) s += std::exp((double)(l[v] - mx));
+    const int64_t V8 = V / 8 * 8;
+    __m256 m8 = _mm256_set1_ps(-INFINITY), bad = _mm256_setzero_ps();
+    for (int64_t v = 0; v < V8; v += 8) {
+      const __m256 x = _mm256_loadu_ps(l + v);
+      bad = _mm256_or_ps(bad, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+      m8 = _mm256_max_ps(m8, x);
+    }
+    float mx = vec::hmax(m8);
+    bool nan = _mm256_movemask_ps(bad) != 0;
+    for (int64_t v = V8; v < V; ++v) nan = nan || std::isnan(l[v]), mx = std::max(mx, l[v]);
+    if (nan || !std::isfinite(mx)) {
+      lse[n] = NAN;
+      continue;
+    }
+    const __m256 mv = _mm256_set1_ps(mx);
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t v = 0;
+    for (; v + 16 <= V8; v += 16) {
+      s0 = _mm256_add_ps(s0, vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(l + v), mv)));
+      s1 = _mm256_add_ps(s1, vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(l + v + 8), mv)));
+    }
+    for (; v < V8; v += 8) s0 = _mm256_add_ps(s0, vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(l + v), mv)));
+    double s = (double)vec::hsum(_mm256_add_ps(s0, s1));
+    for (v = V8; v < V; ++v) s += (double)vec::exp1(l[v] - mx);
     lse[n] = mx + (float)std::log(s);
   }
 }
@@ -35,7 +57,13 @@ static void logp_backward(float* dlg, const float* lg, const std::vector<float>&
     if (g == 0.0f) continue;
     const float* l = lg + n * V;
     float* d = dlg + n * V;
-    for (int64_t v = 0; v < V; ++v) d[v] -= g * std::exp(l[v] - lse[n]);
+    const int64_t V8 = V / 8 * 8;
+    const __m256 ln = _mm256_set1_ps(lse[n]), ng = _mm256_set1_ps(-g);
+    for (int64_t v = 0; v < V8; v += 8) {
+      const __m256 p = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(l + v), ln));
+      _mm256_storeu_ps(d + v, _mm256_fmadd_ps(ng, p, _mm256_loadu_ps(d + v)));
+    }
+    for (int64_t v = V8; v < V; ++v) d[v] = std::fmaf(-g, vec::exp1(l[v] - lse[n]), d[v]);
     d[y[n]] += g;
   }
 }

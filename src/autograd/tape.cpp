@@ -31,6 +31,7 @@ void Tape::backward(const Var& out, const float* seed) {
   }
   for (size_t i = fns_.size(); i-- > 0;) fns_[i]();
   fns_.clear();
+  bf16_cache.clear();
 }
 
 }  // namespace r1::ag

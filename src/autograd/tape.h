@@ -7,6 +7,8 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -43,8 +45,13 @@ class Tape {
   // Runs the recorded closures in reverse. seed is d(objective)/d(out) with
   // out's shape; nullptr means out is a scalar seeded with 1.
   void backward(const Var& out, const float* seed = nullptr);
-  void clear() { fns_.clear(); }
+  void clear() {
+    fns_.clear();
+    bf16_cache.clear();
+  }
   size_t size() const { return fns_.size(); }
+  // BF16-rounded copies of weights used under mixed precision (kernels.h).
+  std::unordered_map<const Node*, std::pair<std::shared_ptr<Node>, Tensor>> bf16_cache;
 
  private:
   std::vector<std::function<void()>> fns_;

@@ -9,11 +9,13 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "base/progress.h"
+#include "base/rng.h"
 #include "cli/common.h"
 #include "cli/registry.h"
 #include "data/shards.h"
 #include "train/corpus.h"
 #include "train/model.h"
+#include "train/textcheck.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -36,6 +38,30 @@ static double unigram_baseline(const data::Shard& tr, const data::Shard& va, int
   return n ? ce / (double)n : 0.0;
 }
 
+// n tokens drawn from the (add-one) unigram distribution of the train targets.
+static std::vector<int32_t> unigram_sample(const data::Shard& tr, int V, int64_t n, uint64_t seed) {
+  std::vector<double> cnt(V, 1.0);
+  double tot = V;
+  for (int64_t r = 0; r < tr.rows(); ++r)
+    for (int64_t i = 0; i + 1 < tr.row_len(); ++i)
+      if (tr.seg(r)[i] >= 0 && tr.seg(r)[i + 1] == tr.seg(r)[i]) cnt[tr.tokens(r)[i + 1]] += 1, tot += 1;
+  Rng rng(seed ^ 0x5A5A5A5Aull);
+  std::vector<int32_t> out;
+  for (int64_t k = 0; k < n; ++k) {
+    double u = rng.uniform() * tot;
+    int32_t pick = V - 1;
+    for (int v = 0; v < V; ++v) {
+      u -= cnt[v];
+      if (u <= 0) {
+        pick = v;
+        break;
+      }
+    }
+    out.push_back(pick);
+  }
+  return out;
+}
+
 static void truncate_metrics(const std::string& path, int64_t upto) {
   std::ifstream f(path);
   if (!f) return;
@@ -52,7 +78,8 @@ static void truncate_metrics(const std::string& path, int64_t upto) {
 static int cmd_pretrain(int argc, char** argv) {
   CLI::App app{"Pretrain a DeepSeek-V3-shaped model (MLA + MoE + MTP) on JSONL documents", "r1 pretrain"};
   std::string model_config, tokenizer = "bytes", data_path, out, schedule = "multistep", packing = "bestfit", prompt;
-  int64_t steps = 100, seq_len = 128, batch = 8, accum = 1, warmup = 0, save_every = 0, sample = 0, eval_rows = 256;
+  int64_t steps = 100, seq_len = 128, batch = 8, accum = 1, warmup = 0, save_every = 0, sample = 0, eval_rows = 256,
+          samples = 1;
   double lr = 1e-3, wd = 0.1, clip = 1.0, mtp_lambda = 0.3, gamma = 0.001, seq_alpha = 0.0, v2_alpha = 0.0,
          fim_rate = 0.0, val_fraction = 0.05, temperature = 0.0;
   int mtp_depth = -1;
@@ -85,7 +112,8 @@ static int cmd_pretrain(int argc, char** argv) {
   app.add_option("--seed", seed, "seed (init, data order, FIM)")->capture_default_str();
   app.add_flag("--resume", resume, "continue from --out/latest");
   app.add_flag("--bf16", bf16, "BF16 mixed precision (BF16 GEMM inputs, FP32 master weights/accumulation)");
-  app.add_option("--sample", sample, "generate N tokens at the end");
+  app.add_option("--sample", sample, "generate N tokens at the end (and check its words against the corpus)");
+  app.add_option("--samples", samples, "how many samples of --sample tokens")->capture_default_str();
   app.add_option("--prompt", prompt, "prompt for --sample");
   app.add_option("--temperature", temperature, "sampling temperature (0 = greedy)");
   cli::add_threads_flag(app, threads);
@@ -220,16 +248,44 @@ static int cmd_pretrain(int argc, char** argv) {
              {"tokens_per_s", sec_total > 0 ? tok_total / sec_total : 0.0}, {"seconds", sec_total}};
   printf("val_loss %.4f  unigram_baseline %.4f  (%.0f tok/s)\n", val, uni, sec_total > 0 ? tok_total / sec_total : 0.0);
   if (sample > 0) {
+    R1_CHECK(samples >= 1, "--samples must be >= 1");
     std::vector<int32_t> ids;
     if (codec.bos >= 0) ids.push_back(codec.bos);
     auto p = codec.encode(prompt);
     ids.insert(ids.end(), p.begin(), p.end());
-    auto outi = sample_tokens(model, ids, (int)sample, (float)temperature, seed);
-    std::string text = codec.decode(std::vector<int32_t>(outi.begin() + (codec.bos >= 0 ? 1 : 0), outi.end()));
-    printf("sample: %s\n", text.c_str());
-    ev["sample"] = text;
+    std::string all;
+    json arr = json::array();
+    for (int64_t k = 0; k < samples; ++k) {
+      auto outi = sample_tokens(model, ids, (int)sample, (float)temperature, seed + (uint64_t)k);
+      std::string text = codec.decode(std::vector<int32_t>(outi.begin() + (codec.bos >= 0 ? 1 : 0), outi.end()));
+      printf("sample: %s\n", text.c_str());
+      arr.push_back(text);
+      // the prompt's own words are not the model's
+      all += " " + codec.decode(std::vector<int32_t>(outi.begin() + (int64_t)ids.size(), outi.end()));
+    }
+    ev["sample"] = arr.size() == 1 ? arr[0] : arr;
+    // Word check: share of the generated words found in the training documents'
+    // vocabulary, beside the same share for as many tokens drawn from the unigram model.
+    if (!data_path.empty()) {
+      auto docs = read_jsonl_docs(data_path);
+      std::vector<std::string> train_docs;
+      for (size_t i = 0; i < docs.size(); ++i)
+        if (!is_val_doc(i, val_fraction)) train_docs.push_back(std::move(docs[i]));
+      auto vocab = word_vocab(train_docs);
+      int64_t nw = 0, nu = 0;
+      const double share = known_word_share(all, vocab, &nw);
+      std::string uni_text = codec.decode(unigram_sample(train_shard, model.cfg.vocab_size, sample * samples, seed));
+      const double ushare = known_word_share(uni_text, vocab, &nu);
+      printf("sample words in the corpus vocabulary: %.3f of %lld (unigram samples: %.3f of %lld)\n", share,
+             (long long)nw, ushare, (long long)nu);
+      ev["sample_words"] = nw;
+      ev["sample_word_share"] = share;
+      ev["unigram_sample"] = uni_text;
+      ev["unigram_words"] = nu;
+      ev["unigram_word_share"] = ushare;
+    }
   }
-  write_file_atomic(out + "/final_eval.json", ev.dump(2) + "\n");
+  write_file_atomic(out + "/final_eval.json", ev.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
   return 0;
 }
 R1_COMMAND("pretrain", "pretrain a DeepSeek-V3-shaped model (MTP, aux-free MoE balancing, FIM, packing)", cmd_pretrain);
@@ -238,14 +294,19 @@ static int cmd_gather(int argc, char** argv) {
   CLI::App app{"Collect plain-text files under a folder into JSONL documents for r1 pretrain", "r1 pretrain-gather"};
   std::string root = "/usr/share/doc", out;
   int64_t max_docs = 2000, max_bytes = 32768;
+  double min_letters = 0.0;
   int threads = 0;
   app.add_option("--root", root, "folder to scan")->capture_default_str();
   app.add_option("--out", out, "output .jsonl")->required();
   app.add_option("--max-docs", max_docs, "at most this many documents")->capture_default_str();
   app.add_option("--max-bytes", max_bytes, "skip files larger than this")->capture_default_str();
+  app.add_option("--min-letters", min_letters,
+                 "keep only prose-like files: at least this share of ASCII letters/spaces/newlines (0 = all)")
+      ->capture_default_str();
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
-  int64_t n = gather_text_files(root, out, max_docs, max_bytes);
+  R1_CHECK(min_letters >= 0 && min_letters <= 1, "--min-letters must be in [0, 1], got ", min_letters);
+  int64_t n = gather_text_files(root, out, max_docs, max_bytes, min_letters);
   printf("%lld documents -> %s\n", (long long)n, out.c_str());
   return 0;
 }

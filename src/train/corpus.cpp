@@ -1,6 +1,7 @@
 #include "train/corpus.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -86,6 +87,11 @@ json CorpusStats::to_json() const {
           {"baseline_packing", pk(baseline_info)}};
 }
 
+bool is_val_doc(size_t i, double f) {
+  const int64_t every = f > 0 ? std::max<int64_t>(2, (int64_t)std::llround(1.0 / f)) : 0;
+  return every && (int64_t)(i % every) == every - 1;
+}
+
 CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& codec, const CorpusOptions& o,
                          const std::string& dir) {
   R1_CHECK(!docs.empty(), "corpus: empty dataset");
@@ -93,9 +99,8 @@ CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& 
   CorpusStats st;
   st.docs = (int64_t)docs.size();
   std::vector<std::vector<int32_t>> tr, va;
-  const int64_t every = o.val_fraction > 0 ? std::max<int64_t>(2, (int64_t)std::llround(1.0 / o.val_fraction)) : 0;
   for (size_t i = 0; i < docs.size(); ++i) {
-    const bool is_val = every && (int64_t)(i % every) == every - 1;
+    const bool is_val = is_val_doc(i, o.val_fraction);
     std::vector<int32_t> t;
     if (codec.bos >= 0) t.push_back(codec.bos);
     // FIM only on training documents, so validation measures plain next-token loss
@@ -127,7 +132,8 @@ CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& 
   return st;
 }
 
-int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes) {
+int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes,
+                          double min_letters) {
   R1_CHECK(fs::is_directory(root), root, ": not a directory");
   std::vector<std::string> files;
   for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied);
@@ -157,6 +163,11 @@ int64_t gather_text_files(const std::string& root, const std::string& out_jsonl,
     int64_t printable = 0;
     for (unsigned char c : t) printable += (c >= 32 || c == '\n' || c == '\t');
     if (printable < (int64_t)t.size() * 98 / 100) continue;
+    if (min_letters > 0) {
+      int64_t letters = 0;
+      for (unsigned char c : t) letters += (std::isalpha(c) || c == ' ' || c == '\n');
+      if ((double)letters < min_letters * (double)t.size()) continue;
+    }
     out += json{{"text", t}}.dump() + "\n";
     ++n;
   }

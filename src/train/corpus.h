@@ -42,11 +42,16 @@ struct CorpusStats {
   data::Packed train_info, baseline_info;  // chosen packing and the other one, tokens cleared
   json to_json() const;
 };
+// Whether document i goes to the validation split (every round(1/f)-th document).
+bool is_val_doc(size_t i, double val_fraction);
 // Tokenizes, splits, packs and writes dir/train.bin and dir/val.bin.
 CorpusStats build_corpus(const std::vector<std::string>& docs, const TextCodec& codec, const CorpusOptions& o,
                          const std::string& dir);
 
 // Regular text files under root (sorted, UTF-8, mostly printable, size <= max_bytes) as JSONL docs.
-int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes);
+// min_letters > 0 keeps only prose-like files: that share of their bytes at least must be ASCII
+// letters, spaces or newlines (source code and tables fall below ~0.8).
+int64_t gather_text_files(const std::string& root, const std::string& out_jsonl, int64_t max_docs, int64_t max_bytes,
+                          double min_letters = 0.0);
 
 }  // namespace r1::train

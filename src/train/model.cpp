@@ -210,9 +210,8 @@ void TrainModel::save(const std::string& dir) const {
 }
 
 // ---------------- forward ----------------
-static Var mlp_fwd(Tape& t, Mlp& m, const Var& x) {
-  return linear(t, swiglu(t, linear(t, x, m.gate), linear(t, x, m.up)), m.down);
-}
+static ExpertWeights weights_of(const Mlp& m) { return {m.gate, m.up, m.down}; }
+static Var mlp_fwd(Tape& t, Mlp& m, const Var& x) { return swiglu_mlp(t, x, weights_of(m)); }
 
 Var TrainModel::block(Tape& t, Layer& L, int idx, const Var& x, const AttnLayout& lay, const std::vector<int32_t>& pos,
                       std::vector<RouteStats>* stats, const LossOptions* lo, std::vector<Var>* aux) {
@@ -256,11 +255,10 @@ Var TrainModel::block(Tape& t, Layer& L, int idx, const Var& x, const AttnLayout
     set_bf16_gemm(bf);
     Routing R;
     Var w = moe_route(t, lg, c.noaux_tc ? L.moe.bias.f32() : nullptr, rc, &R);
-    auto xs = moe_dispatch(t, h2, R);
-    std::vector<Var> ys(rc.E);
-    for (int e = 0; e < rc.E; ++e) ys[e] = mlp_fwd(t, L.moe.experts[e], xs[e]);
-    f = moe_combine(t, ys, w, R, c.hidden_size);
-    if (L.moe.has_shared) f = add(t, f, mlp_fwd(t, L.moe.shared, h2));
+    std::vector<ExpertWeights> ex;
+    for (auto& m : L.moe.experts) ex.push_back(weights_of(m));
+    const ExpertWeights sh = weights_of(L.moe.shared);
+    f = moe_experts(t, h2, w, R, ex, L.moe.has_shared ? &sh : nullptr);
     if (stats) stats->push_back({idx, R.load()});
     if (lo && aux) {
       if (lo->seq_aux_alpha > 0) aux->push_back(balance_loss(t, lg, R, rc, lay.T, true, lo->seq_aux_alpha));

@@ -20,6 +20,9 @@ class AdamW {
   // One update with learning rate lr on the params' current gradients:
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m^/(sqrt(v^)+eps) + wd p [matrices]).
   void step(float lr);
+  // The same update on g * grad_scale (clipping folded in, see clip_scale);
+  // zero_grads clears each gradient in the same pass (saves a zero_grad()).
+  void step(float lr, float grad_scale, bool zero_grads);
   void zero_grad();
   int64_t steps() const { return t_; }
   // Moments as named tensors ("exp_avg.<param>", "exp_avg_sq.<param>") for checkpoints.
@@ -32,10 +35,19 @@ class AdamW {
   AdamWConfig c_;
   std::vector<Tensor> m_, v_;
   int64_t t_ = 0;
+  struct Chunk {
+    int32_t p;
+    int64_t lo, hi;
+  };
+  std::vector<Chunk> chunks_;  // fixed work split of all parameters
 };
 
 // Global L2 norm of all gradients; scales them to max_norm when above (max_norm <= 0: no clipping).
 double clip_grad_norm(const std::vector<NamedParam>& ps, double max_norm);
+// Global L2 norm of all gradients (the same value at any thread count).
+double grad_norm(const std::vector<NamedParam>& ps);
+// Factor that clipping to max_norm applies to the gradients (1 when no clipping).
+float clip_scale(double norm, double max_norm);
 
 struct LrSchedule {
   std::string kind = "multistep";  // multistep | cosine | constant

@@ -79,13 +79,13 @@ StepStats Trainer::step() {
       for (size_t e = 0; e < rs.load.size(); ++e) d.load[e] += rs.load[e];
     }
   }
-  st.grad_norm = clip_grad_norm(opt_.params(), o_.clip);
+  st.grad_norm = grad_norm(opt_.params());
   if (!std::isfinite(st.grad_norm))
     fail("step ", opt_.steps() + 1, ": gradient norm is ", st.grad_norm,
          "; stopping without updating the weights. The last good checkpoint is kept");
   st.lr = o_.lr.at(opt_.steps());
-  opt_.step(st.lr);
-  opt_.zero_grad();
+  // clipping folded into the update; the same pass zeroes the gradients
+  opt_.step(st.lr, clip_scale(st.grad_norm, o_.clip), true);
   for (auto& [i, rs] : loads) st.routes.push_back(rs);
   m_.update_bias(st.routes, o_.bias_gamma);
   st.step = opt_.steps();
