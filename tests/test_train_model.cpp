@@ -367,3 +367,14 @@ TEST(TrainModel, CheckpointLoadsInRLogitsWithSameLogits) {
   EXPECT_LT(mx, 2e-4);
   fs::remove_all(d);
 }
+
+TEST(TrainText, KnownWordShare) {
+  auto vocab = word_vocab({"This package is free software.", "See the GNU General Public License"});
+  EXPECT_EQ(text_words("  (Hello), world!\n\tfoo-bar  "), (std::vector<std::string>{"hello", "world", "foo-bar"}));
+  int64_t n = 0;
+  EXPECT_DOUBLE_EQ(known_word_share("this PACKAGE is: gnu", vocab, &n), 1.0);
+  EXPECT_EQ(n, 4);
+  EXPECT_DOUBLE_EQ(known_word_share("Thsi package xqz license.", vocab, &n), 0.5);
+  EXPECT_EQ(known_word_share("  ...  ", vocab, &n), 0.0);
+  EXPECT_EQ(n, 0);
+}
