@@ -494,7 +494,7 @@ int cmd_recipe(int argc, char** argv) {
     dflt("--hidden", c.hidden, 128);
     dflt("--student-hidden", c.student_hidden, 64);
     dflt("--pretrain-steps", c.pretrain_steps, 200);
-    dflt("--cold-steps", c.cold_steps, 250);
+    dflt("--cold-steps", c.cold_steps, 320);
     dflt("--cold-examples", c.cold_start_examples, 3000);
     dflt("--grpo-steps", c.grpo_steps, 40);
     dflt("--prompts-per-step", c.prompts_per_step, 32);
