@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include "base/error.h"
+#include "base/json.h"
 #include "rl/chat.h"
 #include "rl/grpo.h"
 #include "rl/sft.h"
@@ -197,4 +201,34 @@ TEST(RlPolicy, GrpoRaisesRewardOnABandit) {
   g.opt.lr = 1e-2f;
   grpo_train(m, v, {p}, g, 3);
   EXPECT_GT(prob7(), before + 0.2) << before;
+}
+
+TEST(RlPolicy, BpeVocabMergesWordsNeverDigits) {
+  std::vector<std::string> corpus;
+  for (int i = 0; i < 20; i++)
+    corpus.push_back(render_prompt(Template::Zero, std::to_string(1000 + 37 * i) + "+11") +
+                     " Problem: 12+34 Solution: 2+4+0=06 Answer: 46\n");
+  CharVocab plain = CharVocab::train(corpus), v = CharVocab::train(corpus, 500);
+  EXPECT_GT(v.size(), plain.size() + 20);
+  const std::string text = render_prompt(Template::Zero, "123+456") + "<think>3+6+0=09</think>";
+  auto ids = v.encode(text);
+  EXPECT_EQ(v.decode(ids), text);                           // lossless
+  EXPECT_LT(ids.size() * 3, plain.encode(text).size());     // prose shrinks to ~ a token per word
+  for (int id : ids) {
+    std::string piece = v.decode({id});
+    bool digit = piece.find_first_of("0123456789") != std::string::npos;
+    EXPECT_TRUE(!digit || piece.size() == 1) << piece;      // digits stay single tokens
+  }
+  EXPECT_EQ(v.encode(" Answer: 46"), (std::vector<int>{v.id(" Answer"), v.id(":"), v.id(" "), v.id("4"), v.id("6")}));
+  // save/load keeps the merges; a merge naming an unknown piece is rejected
+  auto path = std::filesystem::temp_directory_path() / ("r1_bpe_vocab_" + std::to_string(::getpid()) + ".json");
+  v.save(path.string());
+  CharVocab w = CharVocab::load(path.string());
+  EXPECT_EQ(w.size(), v.size());
+  EXPECT_EQ(w.encode(text), ids);
+  write_file_atomic(path.string(), "{\"pieces\": [\"<｜begin▁of▁sentence｜>\", \"<｜end▁of▁sentence｜>\", \"<｜User｜>\", "
+                                   "\"<｜Assistant｜>\", \"<think>\", \"</think>\", \"<answer>\", \"</answer>\", \"a\", \"ab\"], "
+                                   "\"merges\": [[\"a\", \"b\"]]}");
+  EXPECT_THROW(CharVocab::load(path.string()), Error);
+  std::filesystem::remove(path);
 }

@@ -1,17 +1,24 @@
 // Tokenisation for the RL stages: a character-level vocabulary with the chat
-// and reasoning tags as single special tokens (the recipe "trains" it by
-// collecting the characters of its corpus), and the two prompt templates:
-// R1's chat template and R1-Zero's plain-text template.
+// and reasoning tags as single special tokens, optionally extended by BPE
+// merges learned over words (an optional space then a run of ASCII letters):
+// digits, operators and punctuation are never merged, so numbers stay one
+// token per digit (arithmetic stays learnable) while the prose of templates
+// and word problems shrinks to about a token per word. Plus the two prompt
+// templates: R1's chat template and R1-Zero's plain-text template.
 #pragma once
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace r1::rl {
 
 class CharVocab {
  public:
-  // Special tokens first (ids 0..7), then every distinct byte of the corpus, sorted.
-  static CharVocab train(const std::vector<std::string>& corpus);
+  // Special tokens first (ids 0..7), then every distinct byte of the corpus,
+  // sorted, then up to `merges` BPE merges of word pieces (each pair merged
+  // occurs at least twice; ties broken by the pair's text, so training is deterministic).
+  static CharVocab train(const std::vector<std::string>& corpus, int merges = 0);
   static CharVocab load(const std::string& path);  // vocab.json
   void save(const std::string& path) const;
 
@@ -31,8 +38,14 @@ class CharVocab {
   static const std::vector<std::string>& specials();
 
  private:
+  void index_merges();
+  std::vector<int> encode_word(const std::string& w) const;
+
   std::vector<std::string> pieces_;
   int byte_to_id_[256];
+  std::vector<std::pair<std::string, std::string>> merges_;  // in rank order
+  std::map<std::pair<std::string, std::string>, int> rank_;
+  std::map<std::string, int> piece_id_;                       // multi-byte pieces
 };
 
 enum class Template { Chat, Zero };

@@ -7,6 +7,7 @@
 // thin adapter implementing the same calls.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,15 @@ class Policy {
   // computed on the way (saves SFT a second forward pass).
   virtual void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
                         std::vector<std::vector<float>>* logp_out = nullptr) = 0;
+  // Pretraining hook: accumulate the gradients of the model's own language-
+  // model objective over every within-segment token of the rows (want flags
+  // ignored), e.g. DeepSeek-V3's next-token loss plus its MTP losses. Returns
+  // the mean next-token loss, or NaN when the policy has no such objective
+  // (callers then use backward()).
+  virtual double backward_lm(const TokenRows& rows) {
+    (void)rows;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   virtual void zero_grad() = 0;
   // AdamW step with global-norm clipping; returns the gradient norm before clipping.
   virtual float step(const OptimConfig& cfg) = 0;

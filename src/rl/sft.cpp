@@ -64,6 +64,22 @@ SftLog sft_train(Policy& p, const std::vector<SftSample>& data, const SftConfig&
       batch.push_back(&data[order[cursor++]]);
     }
     TokenRows rows = pack(batch, cfg.row_len);
+    OptimConfig o = cfg.opt;
+    o.lr = lr_at(step, cfg.steps, cfg.warmup, cfg.opt.lr, cfg.min_lr_frac);
+    if (cfg.lm_objective) {
+      p.zero_grad();
+      double l = p.backward_lm(rows);
+      if (!std::isnan(l)) {
+        R1_CHECK(std::isfinite(l), "sft: loss became non-finite at step ", step);
+        p.step(o);
+        log.step.push_back(step);
+        log.loss.push_back(l);
+        for (size_t r = 0; r < rows.tokens.size(); r++)
+          for (size_t t = 1; t < rows.tokens[r].size(); t++) log.tokens += rows.segment[r][t] == rows.segment[r][t - 1];
+        if (on_step) on_step(step, l);
+        continue;
+      }
+    }
     std::vector<std::vector<float>> lp, d(rows.tokens.size());
     int64_t n = 0;
     for (size_t r = 0; r < rows.tokens.size(); r++)
@@ -83,8 +99,6 @@ SftLog sft_train(Policy& p, const std::vector<SftSample>& data, const SftConfig&
         if (d[r][t] != 0.0f) loss -= lp[r][t];
     loss /= (double)n;
     R1_CHECK(std::isfinite(loss), "sft: loss became non-finite at step ", step);
-    OptimConfig o = cfg.opt;
-    o.lr = lr_at(step, cfg.steps, cfg.warmup, cfg.opt.lr, cfg.min_lr_frac);
     p.step(o);
     log.step.push_back(step);
     log.loss.push_back(loss);

@@ -27,6 +27,9 @@ struct SftConfig {
   int row_len = 256;       // packing row length
   int warmup = 10;
   float min_lr_frac = 0.1f;  // cosine decay to this fraction of the peak
+  // Pretraining: use the policy's own LM objective (Policy::backward_lm, e.g.
+  // V3 next-token + MTP losses on every token) when it has one.
+  bool lm_objective = false;
   OptimConfig opt;
 };
 

@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <atomic>
 #include <filesystem>
+#include <map>
+
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/json.h"
+#include "model/model.h"
 
 namespace r1::rl {
 
@@ -177,6 +182,56 @@ void V3Policy::backward(const TokenRows& rows, const std::vector<std::vector<flo
   }
 }
 
+double V3Policy::backward_lm(const TokenRows& rows) {
+  check_rows(rows);
+  const int V = m_.cfg.vocab_size;
+  // Rows (runs of segments) as one Batch per group; padding gets seg -1.
+  std::vector<std::pair<size_t, size_t>> gs = groups(rows);
+  int64_t total = 0;
+  std::vector<train::Batch> batches;
+  for (auto [r0, r1] : gs) {
+    train::Batch b;
+    b.B = (int64_t)(r1 - r0);
+    int64_t L = 2;
+    for (size_t r = r0; r < r1; r++) L = std::max<int64_t>(L, (int64_t)rows.tokens[r].size());
+    b.T = L - 1;
+    b.tokens.assign((size_t)(b.B * L), 0);
+    b.seg.assign((size_t)(b.B * L), -1);
+    int32_t run = 0;
+    for (size_t r = r0; r < r1; r++) {
+      const auto& tok = rows.tokens[r];
+      const auto& sg = rows.segment[r];
+      for (size_t i = 0; i < tok.size(); i++) {
+        R1_CHECK(tok[i] >= 0 && tok[i] < V, "v3_policy: token id ", tok[i], " out of range (vocab ", V, ")");
+        if (sg[i] <= 0) continue;  // padding
+        if (i == 0 || sg[i] != sg[i - 1]) run++;
+        const size_t n = (r - r0) * (size_t)L + i;
+        b.tokens[n] = tok[i];
+        b.seg[n] = run;
+        if (i > 0 && sg[i] == sg[i - 1]) total++;
+      }
+    }
+    batches.push_back(std::move(b));
+  }
+  if (total == 0) return 0.0;
+  double ce = 0;
+  for (auto& b : batches) {
+    ag::Tape tape;
+    train::LossOptions lo;
+    lo.mtp = true;
+    lo.mtp_lambda = mtp_lambda;
+    train::LossResult res = m_.loss(tape, b, lo);
+    // loss() averages over this batch's targets; weight by its share of all targets.
+    const float w = (float)res.n_targets / (float)total;
+    ce += res.main_ce * w;
+    std::vector<float> seed = {w};
+    tape.backward(res.loss, seed.data());
+    m_.update_bias(res.routes, bias_gamma);
+  }
+  infer_.reset();
+  return ce;
+}
+
 void V3Policy::zero_grad() {
   for (auto& p : m_.params()) p.v->zero_grad();
 }
@@ -187,6 +242,7 @@ float V3Policy::step(const OptimConfig& o) {
   double norm = train::clip_grad_norm(opt_->params(), o.clip_norm);
   R1_CHECK(std::isfinite(norm), "v3_policy: non-finite gradient norm");
   opt_->step(o.lr);
+  infer_.reset();  // the inference copy is stale
   return (float)norm;
 }
 
@@ -201,7 +257,100 @@ std::unique_ptr<Policy> V3Policy::clone() const {
   return p;
 }
 
+r1::Model& V3Policy::infer_model() {
+  if (!infer_) {
+    // TrainModel::save writes the HF folder that model/ loads; the folder is
+    // removed once the weights are read (the tiny recipe models take ~ms).
+    static std::atomic<int> counter{0};
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("r1_v3_policy_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    m_.save(dir.string());
+    try {
+      infer_ = r1::load_model(dir.string());
+    } catch (...) {
+      std::filesystem::remove_all(dir);
+      throw;
+    }
+    std::filesystem::remove_all(dir);
+  }
+  return *infer_;
+}
+
 std::vector<std::vector<int>> V3Policy::generate(const std::vector<std::vector<int>>& prompts, const GenConfig& cfg,
+                                                 Rng& rng) {
+  const int V = m_.cfg.vocab_size;
+  const size_t n = prompts.size();
+  std::vector<std::vector<int>> out(n);
+  for (size_t i = 0; i < n; i++) {
+    R1_CHECK(!prompts[i].empty(), "v3_policy: generate got an empty prompt (", i, ")");
+    for (int t : prompts[i]) R1_CHECK(t >= 0 && t < V, "v3_policy: prompt token ", t, " out of range (vocab ", V, ")");
+  }
+  if (n == 0 || cfg.max_new <= 0) return out;
+  r1::Model& model = infer_model();
+  r1::KVCache cache = model.make_cache((int)n);
+  r1::ForwardOptions fo;
+  fo.all_logits = false;
+  // Prefill each distinct prompt once (GRPO repeats every prompt G times);
+  // copies get the cache rows and last-position logits of their first twin.
+  std::vector<float> logits(n * (size_t)V);
+  std::map<std::vector<int>, size_t> first;
+  std::vector<size_t> twin(n);
+  std::vector<size_t> uniq;
+  for (size_t i = 0; i < n; i++) {
+    auto [it, fresh] = first.emplace(prompts[i], i);
+    twin[i] = it->second;
+    if (fresh) uniq.push_back(i);
+  }
+  std::vector<std::vector<int32_t>> p32(n);
+  for (size_t i : uniq) p32[i].assign(prompts[i].begin(), prompts[i].end());
+  const size_t kTokens = 8192;  // prefill tokens per forward call
+  for (size_t u0 = 0; u0 < uniq.size();) {
+    std::vector<r1::Chunk> ch;
+    size_t tok = 0, u1 = u0;
+    for (; u1 < uniq.size() && (u1 == u0 || tok + p32[uniq[u1]].size() <= kTokens); u1++) {
+      const size_t i = uniq[u1];
+      ch.push_back(r1::Chunk{(int)i, p32[i].data(), (int64_t)p32[i].size()});
+      tok += p32[i].size();
+    }
+    Tensor lg = model.forward(ch, cache, fo);
+    for (size_t k = 0; k < ch.size(); k++)
+      std::memcpy(&logits[(size_t)ch[k].slot * V], lg.f32() + k * (size_t)V, (size_t)V * sizeof(float));
+    u0 = u1;
+  }
+  const int64_t L = model.num_layers();
+  for (size_t i = 0; i < n; i++) {
+    if (twin[i] == i) continue;
+    const int64_t len = (int64_t)prompts[i].size();
+    cache.ensure((int)i, len);
+    for (int64_t l = 0; l < L; l++)
+      std::memcpy(cache.row((int)i, l, 0), cache.row((int)twin[i], l, 0), (size_t)(len * cache.width()) * sizeof(float));
+    cache.set_length((int)i, len);
+    std::memcpy(&logits[i * V], &logits[twin[i] * V], (size_t)V * sizeof(float));
+  }
+  // Decode: sample every live sequence (in prompt order), then one forward for all of them.
+  std::vector<size_t> active(n);
+  for (size_t i = 0; i < n; i++) active[i] = i;
+  std::vector<int32_t> last(n);
+  for (int step = 0; step < cfg.max_new && !active.empty(); step++) {
+    std::vector<size_t> still;
+    for (size_t id : active) {
+      int tok = sample_token(&logits[id * V], V, cfg.temperature, cfg.top_p, rng);
+      out[id].push_back(tok);
+      last[id] = tok;
+      if (std::find(cfg.stop.begin(), cfg.stop.end(), tok) == cfg.stop.end()) still.push_back(id);
+    }
+    active.swap(still);
+    if (active.empty() || step + 1 == cfg.max_new) break;
+    std::vector<r1::Chunk> ch;
+    for (size_t id : active) ch.push_back(r1::Chunk{(int)id, &last[id], 1});
+    Tensor lg = model.forward(ch, cache, fo);
+    for (size_t k = 0; k < active.size(); k++)
+      std::memcpy(&logits[active[k] * V], lg.f32() + k * (size_t)V, (size_t)V * sizeof(float));
+  }
+  return out;
+}
+
+std::vector<std::vector<int>> V3Policy::generate_full(const std::vector<std::vector<int>>& prompts, const GenConfig& cfg,
                                                  Rng& rng) {
   const int V = m_.cfg.vocab_size;
   std::vector<std::vector<int>> seq = prompts, out(prompts.size());

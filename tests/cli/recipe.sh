@@ -18,6 +18,18 @@ for f in report.md loss.svg reward.svg response_length.svg model/policy.json mod
   test -s "$T/run/$f" || { echo "missing $f"; exit 1; }
 done
 grep -q "| grpo |" "$T/run/report.md"
+# the tiny DeepSeek-V3 policy runs every stage too (KV-cache rollouts, MTP pretraining, dense student)
+"$R1" recipe --policy v3 --out "$T/v3" --fast --threads 2 2>"$T/log3" || { cat "$T/log3"; exit 1; }
+python3 - "$T/v3/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["policy"] == "v3" and r["model"]["mtp_modules"] == 1, r
+assert [s["name"] for s in r["stages"]][-1] == "r1_zero" and r["model"]["student_params"] < r["model"]["params"]
+PY
+grep -q '"kind": "v3"' "$T/v3/model/policy.json"
+grep -q '"model_type": "deepseek_v3"' "$T/v3/models/distill/config.json"
+grep -q '"merges"' "$T/v3/model/vocab.json"
+"$R1" chat --model "$T/v3/model" -p "12+34" --threads 1 | grep -q "^answer:"
 # chat shows reasoning apart from the answer
 out=$("$R1" chat --model "$T/run/model" -p "12+34" --threads 1)
 echo "$out" | grep -q "^reasoning:" && echo "$out" | grep -q "^answer:"
