@@ -121,6 +121,13 @@ std::string fmt3(double v) {
   return b;
 }
 
+// Signed, rounded to one decimal (0.672 -> 0.701 is "+2.9", not a truncated "+2.8").
+std::string fmt_points(double p) {
+  char b[32];
+  snprintf(b, sizeof b, "%+.1f", p);
+  return b;
+}
+
 int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto t_all = Clock::now();
   std::filesystem::create_directories(out);
@@ -416,7 +423,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
                       std::to_string(c.train_problems) + " training problems, " + std::to_string(c.heldout) +
                       " held-out problems (hash-partitioned, disjoint by construction).\n\n" +
                       "GRPO moved held-out pass@1 from " + fmt3(stages[1].heldout.pass1) + " (cold start) to " +
-                      fmt3(stages[2].heldout.pass1) + ": " + (gain >= 0 ? "+" : "") + fmt3(100 * gain).substr(0, fmt3(100 * gain).size() - 2) +
+                      fmt3(stages[2].heldout.pass1) + ": " + fmt_points(100 * gain) +
                       " points.\n\n" +
                       (c.policy == "v3" ? "Policy: V3Policy (rl/v3_policy.h), a tiny DeepSeek-V3 from train/: " + std::to_string(c.layers) +
                                               " layers (1 dense + MoE: 4 routed experts top-2, 1 shared, sigmoid noaux_tc gate), MLA, hidden " +

@@ -13,6 +13,11 @@ assert names == ["pretrain", "cold_start", "grpo", "rejection_sft", "distill", "
 for s in r["stages"]:
     assert 0.0 <= s["heldout_pass1"] <= 1.0 and s["wall_s"] >= 0 and s["params"] > 0, s
 assert len(r["perturbation_probes"]) == 4
+# the report card's sentence carries GRPO's gain rounded, not truncated
+p = {s["name"]: s["heldout_pass1"] for s in r["stages"]}
+gain = "%+.1f points" % (100 * (p["grpo"] - p["cold_start"]))
+md = open(sys.argv[1].replace("report.json", "report.md")).read()
+assert gain in md, (gain, [l for l in md.splitlines() if "GRPO moved" in l])
 PY
 for f in report.md loss.svg reward.svg response_length.svg model/policy.json model/vocab.json data/train.jsonl data/heldout.jsonl; do
   test -s "$T/run/$f" || { echo "missing $f"; exit 1; }
