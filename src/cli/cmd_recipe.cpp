@@ -173,6 +173,16 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
         fprintf(stderr, "    %s -> %s  (want %s)\n", heldout[i].prompt.c_str(), first[i].c_str(), heldout[i].answer.c_str());
     return s;
   };
+  // Held-out evaluation of a finished stage, timed from t0 (the evaluation included).
+  auto add_stage = [&](const char* name, std::string from, Policy& p, Template t, Clock::time_point t0) {
+    eval::StageReport r;
+    r.name = name;
+    r.started_from = std::move(from);
+    r.heldout = eval_stage(p, t);
+    r.params = p.param_count();
+    r.wall_s = since(t0);
+    return r;
+  };
   auto stop_here = [&](const std::string& name) {
     if (c.stop_after != name) return false;
     for (auto& s : stages)
@@ -214,12 +224,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto plog = sft_train(base, pre, pc, c.seed + 5, sft_progress("pretrain", pc.steps));
   save_model(out + "/models/base", base, vocab);
   loss_series.push_back(series("pretrain", smooth(plog.loss)));
-  eval::StageReport st;
-  st.name = "pretrain";
-  st.started_from = "random init";
-  st.heldout = eval_stage(base, Template::Zero);
-  st.params = base.param_count();
-  st.wall_s = since(t0);
+  eval::StageReport st = add_stage("pretrain", "random init", base, Template::Zero, t0);
   st.extra = {{"template", "r1_zero"}, {"tokens_trained", plog.tokens}, {"final_loss", plog.loss.back()}};
   stages.push_back(st);
   if (stop_here("pretrain")) return 0;
@@ -241,12 +246,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto clog = sft_train(*cold, cs, cc, c.seed + 6, sft_progress("cold start", cc.steps));
   save_model(out + "/models/cold_start", *cold, vocab);
   loss_series.push_back(series("cold_start", smooth(clog.loss)));
-  st = {};
-  st.name = "cold_start";
-  st.started_from = "pretrain";
-  st.heldout = eval_stage(*cold, Template::Chat);
-  st.params = cold->param_count();
-  st.wall_s = since(t0);
+  st = add_stage("cold_start", "pretrain", *cold, Template::Chat, t0);
   st.extra = {{"template", "chat"}, {"examples", (int)cs.size()}, {"final_loss", clog.loss.back()}};
   stages.push_back(st);
   if (stop_here("cold_start")) return 0;
@@ -279,12 +279,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto rl = cold->clone();
   auto glog = grpo_stage(*rl, Template::Chat, "grpo", c.grpo_steps);
   save_model(out + "/models/grpo", *rl, vocab);
-  st = {};
-  st.name = "grpo";
-  st.started_from = "cold_start";
-  st.heldout = eval_stage(*rl, Template::Chat);
-  st.params = rl->param_count();
-  st.wall_s = since(t0);
+  st = add_stage("grpo", "cold_start", *rl, Template::Chat, t0);
   double roll_s = 0, upd_s = 0, tok_s = 0;
   for (auto& L : glog) roll_s += L.rollout_s, upd_s += L.update_s, tok_s += L.rollout_tok_s;
   st.extra = {{"template", "chat"},
@@ -317,12 +312,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto rlog = sft_train(*rsft, rs_all, rcfg, c.seed + 9, sft_progress("rejection sft", rcfg.steps));
   save_model(out + "/models/rejection_sft", *rsft, vocab);
   loss_series.push_back(series("rejection_sft", smooth(rlog.loss)));
-  st = {};
-  st.name = "rejection_sft";
-  st.started_from = "grpo";
-  st.heldout = eval_stage(*rsft, Template::Chat);
-  st.params = rsft->param_count();
-  st.wall_s = since(t0);
+  st = add_stage("rejection_sft", "grpo", *rsft, Template::Chat, t0);
   st.extra = {{"kept", rs.kept}, {"sampled", rs.sampled}, {"rejected_wrong", rs.wrong},
               {"rejected_malformed", rs.malformed}, {"rejected_repetitive", rs.repetitive}};
   stages.push_back(st);
@@ -351,12 +341,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto dlog = sft_train(student, dist_data, dcfg, c.seed + 13, sft_progress("distill", dcfg.steps));
   save_model(out + "/models/distill", student, vocab);
   loss_series.push_back(series("distill", smooth(dlog.loss)));
-  st = {};
-  st.name = "distill";
-  st.started_from = final_name + " (teacher)";
-  st.heldout = eval_stage(student, Template::Chat);
-  st.params = student.param_count();
-  st.wall_s = since(t0);
+  st = add_stage("distill", final_name + " (teacher)", student, Template::Chat, t0);
   st.extra = {{"teacher_samples", ds.kept}, {"student_layers", c.policy == "v3" ? c.student_layers : 2},
               {"student_hidden", c.student_hidden}};
   stages.push_back(st);
@@ -367,12 +352,7 @@ int run_recipe(const std::string& out, const RecipeConfig& c) {
   auto zero = base.clone();
   auto zlog = grpo_stage(*zero, Template::Zero, "r1_zero", c.zero_steps);
   save_model(out + "/models/r1_zero", *zero, vocab);
-  st = {};
-  st.name = "r1_zero";
-  st.started_from = "pretrain";
-  st.heldout = eval_stage(*zero, Template::Zero);
-  st.params = zero->param_count();
-  st.wall_s = since(t0);
+  st = add_stage("r1_zero", "pretrain", *zero, Template::Zero, t0);
   st.extra = {{"template", "r1_zero"}, {"gain_over_start", st.heldout.pass1 - stages[0].heldout.pass1}};
   stages.push_back(st);
 

@@ -9,6 +9,7 @@
 #include "base/utf8.h"
 #include "cli/common.h"
 #include "cli/registry.h"
+#include "data/jsonl.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/fast_json.h"
 #include "tokenizer/tokenizer.h"
@@ -64,9 +65,7 @@ int cmd_tokenize(int argc, char** argv) {
   ChatTemplate ct = ChatTemplate::for_tokenizer(tok);
   R1_CHECK(!bos || tok.bos_id() >= 0, tok_path, ": --bos given but the tokenizer has no BOS token");
   std::ifstream f = open_in(in);
-  std::string tmp = out + ".tmp";
-  FILE* o = fopen(tmp.c_str(), "wb");
-  R1_CHECK(o, tmp, ": cannot create");
+  data::LineWriter o(out);  // out.tmp, renamed over out on commit; removed on error
   std::vector<std::string> texts;
   std::string line, buf;
   size_t lineno = 0, nlines = 0, ntok = 0;
@@ -83,29 +82,22 @@ int cmd_tokenize(int argc, char** argv) {
         buf += ", \"text\": ";
         tok::json_escape(buf, texts[&v - ids.data()]);
       }
-      buf += "}\n";
-      fwrite(buf.data(), 1, buf.size(), o);
+      buf += "}";
+      o.write(buf);
       ntok += v.size();
     }
     texts.clear();
   };
-  try {
-    while (std::getline(f, line)) {
-      lineno++;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      texts.push_back(chat ? chat_text_of_line(line, in, lineno, ct) : text_of_line(line, in, lineno));
-      nlines++;
-      if (texts.size() == kBatch) flush();
-    }
-    flush();
-  } catch (...) {
-    fclose(o);
-    remove(tmp.c_str());
-    throw;
+  while (std::getline(f, line)) {
+    lineno++;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    texts.push_back(chat ? chat_text_of_line(line, in, lineno, ct) : text_of_line(line, in, lineno));
+    nlines++;
+    if (texts.size() == kBatch) flush();
   }
-  R1_CHECK(fclose(o) == 0, tmp, ": write failed");
-  R1_CHECK(rename(tmp.c_str(), out.c_str()) == 0, out, ": rename failed");
+  flush();
+  o.commit();
   fprintf(stderr, "tokenize: %zu lines, %zu tokens -> %s\n", nlines, ntok, out.c_str());
   return 0;
 }
@@ -124,41 +116,32 @@ int cmd_detokenize(int argc, char** argv) {
   set_threads(threads);
   Tokenizer tok = Tokenizer::load(tok_path);
   std::ifstream f = open_in(in);
-  std::string tmp = out + ".tmp";
-  FILE* o = fopen(tmp.c_str(), "wb");
-  R1_CHECK(o, tmp, ": cannot create");
+  data::LineWriter o(out);  // out.tmp, renamed over out on commit; removed on error
   std::string line, buf;
   size_t lineno = 0, nlines = 0;
-  try {
-    while (std::getline(f, line)) {
-      lineno++;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      json j = parse_jsonl_line(line, in, lineno);
-      R1_CHECK(j.is_object() && j.contains("ids") && j["ids"].is_array(), in, ": line ", lineno,
-               ": expected an object with an \"ids\" array");
-      std::vector<int32_t> ids;
-      for (size_t k = 0; k < j["ids"].size(); k++) {
-        const json& v = j["ids"][k];
-        R1_CHECK(v.is_number_integer(), in, ": line ", lineno, ": ids[", k, "] is not an integer");
-        int64_t id = v.get<int64_t>();
-        R1_CHECK(id >= 0 && id < tok.vocab_size() && tok.valid_id((int32_t)id), in, ": line ", lineno, ": ids[", k,
-                 "] = ", id, " is out of range (vocab size ", tok.vocab_size(), ")");
-        ids.push_back((int32_t)id);
-      }
-      buf = "{\"text\": ";
-      tok::json_escape(buf, tok.decode(ids, skip));
-      buf += "}\n";
-      fwrite(buf.data(), 1, buf.size(), o);
-      nlines++;
+  while (std::getline(f, line)) {
+    lineno++;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    json j = parse_jsonl_line(line, in, lineno);
+    R1_CHECK(j.is_object() && j.contains("ids") && j["ids"].is_array(), in, ": line ", lineno,
+             ": expected an object with an \"ids\" array");
+    std::vector<int32_t> ids;
+    for (size_t k = 0; k < j["ids"].size(); k++) {
+      const json& v = j["ids"][k];
+      R1_CHECK(v.is_number_integer(), in, ": line ", lineno, ": ids[", k, "] is not an integer");
+      int64_t id = v.get<int64_t>();
+      R1_CHECK(id >= 0 && id < tok.vocab_size() && tok.valid_id((int32_t)id), in, ": line ", lineno, ": ids[", k,
+               "] = ", id, " is out of range (vocab size ", tok.vocab_size(), ")");
+      ids.push_back((int32_t)id);
     }
-  } catch (...) {
-    fclose(o);
-    remove(tmp.c_str());
-    throw;
+    buf = "{\"text\": ";
+    tok::json_escape(buf, tok.decode(ids, skip));
+    buf += "}";
+    o.write(buf);
+    nlines++;
   }
-  R1_CHECK(fclose(o) == 0, tmp, ": write failed");
-  R1_CHECK(rename(tmp.c_str(), out.c_str()) == 0, out, ": rename failed");
+  o.commit();
   fprintf(stderr, "detokenize: %zu lines -> %s\n", nlines, out.c_str());
   return 0;
 }
