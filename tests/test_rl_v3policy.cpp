@@ -249,3 +249,47 @@ TEST(RlV3Policy, KvCacheGenerateMatchesFullForward) {
     EXPECT_NEAR(z[seq[t + 1]] - mx - std::log(s), lp[0][t + 1], 1e-4) << t;
   }
 }
+
+// The fused pass GRPO uses (seeds computed from the taped forward's log-probs)
+// must equal logprobs() then backward() with the same seeds, bit for bit.
+TEST(RlV3Policy, BackwardFromLogprobsEqualsLogprobsThenBackward) {
+  TokenRows rows = packed_rows();
+  // seeds depend non-linearly on logp, as GRPO's ratio and KL terms do
+  auto seed_of = [](size_t r, size_t t, float lp) { return (float)((r + 1) * 0.1 * std::exp(lp) - 0.05 * (double)t); };
+  V3Policy a(test_cfg(20), 11), b(test_cfg(20), 11);
+  std::vector<std::vector<float>> lp, ent, d(rows.tokens.size());
+  a.logprobs(rows, &lp, &ent);
+  for (size_t r = 0; r < d.size(); r++) {
+    d[r].assign(lp[r].size(), 0.0f);
+    for (size_t t = 0; t < d[r].size(); t++) d[r][t] = rows.want[r][t] ? seed_of(r, t, lp[r][t]) : 0.0f;
+  }
+  a.zero_grad();
+  a.backward(rows, d);
+  std::vector<std::vector<float>> ent_b, seen(rows.tokens.size());
+  std::vector<size_t> order;
+  b.zero_grad();
+  b.backward_from_logprobs(
+      rows,
+      [&](size_t r, const std::vector<float>& l, std::vector<float>& dr) {
+        order.push_back(r);
+        seen[r] = l;
+        for (size_t t = 0; t < dr.size(); t++) dr[t] = rows.want[r][t] ? seed_of(r, t, l[t]) : 0.0f;
+      },
+      &ent_b);
+  ASSERT_EQ(order, (std::vector<size_t>{0, 1}));
+  for (size_t r = 0; r < lp.size(); r++) {
+    EXPECT_EQ(seen[r], lp[r]) << r;
+    EXPECT_EQ(ent_b[r], ent[r]) << r;
+  }
+  auto pa = a.model().params(), pb = b.model().params();
+  ASSERT_EQ(pa.size(), pb.size());
+  int nonzero = 0;
+  for (size_t i = 0; i < pa.size(); i++) {
+    const int64_t n = pa[i].v->numel();
+    for (int64_t k = 0; k < n; k++) {
+      ASSERT_EQ(pa[i].v->grad()[k], pb[i].v->grad()[k]) << i << " " << k;
+      nonzero += pa[i].v->grad()[k] != 0.0f;
+    }
+  }
+  EXPECT_GT(nonzero, 100);
+}

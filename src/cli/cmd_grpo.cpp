@@ -36,14 +36,15 @@ static int cmd_grpo(int argc, char** argv) {
   app.add_option("--norm", norm, "sequence, token (DAPO) or constant (Dr.GRPO)")->capture_default_str();
   app.add_flag("--dr-grpo", dr, "Dr.GRPO: advantages without std scaling, constant normaliser");
   app.add_option("--lr", g.opt.lr)->capture_default_str();
+  app.add_option("--warmup", g.warmup, "linear learning-rate warm-up steps")->capture_default_str();
   app.add_option("--w-format", g.weights.format, "format reward weight")->capture_default_str();
   app.add_option("--w-language", g.weights.language, "language consistency reward weight")->capture_default_str();
   app.add_option("--log", log_path, "write per-step logs (JSON) here");
   cli::add_threads_flag(app, threads);
   R1_PARSE(app, argc, argv);
   set_threads(threads);
-  R1_CHECK(g.steps > 0 && g.prompts_per_step > 0 && g.G >= 2 && g.inner >= 1 && g.max_new > 0,
-           "grpo: --steps, --prompts-per-step, --inner, --max-new must be positive and -G >= 2");
+  R1_CHECK(g.steps > 0 && g.prompts_per_step > 0 && g.G >= 2 && g.inner >= 1 && g.max_new > 0 && g.warmup >= 0,
+           "grpo: --steps, --prompts-per-step, --inner, --max-new must be positive, --warmup >= 0 and -G >= 2");
   R1_CHECK(g.eps_lo > 0 && g.eps_lo < 1 && g.eps_hi > 0 && g.beta >= 0 && g.opt.lr > 0, "grpo: bad --eps/--beta/--lr");
   if (norm == "sequence") g.norm = rl::LossNorm::Sequence;
   else if (norm == "token") g.norm = rl::LossNorm::Token;

@@ -101,41 +101,42 @@ std::vector<GrpoStepLog> grpo_train(Policy& p, const CharVocab& v, const std::ve
     std::vector<float> adv = group_advantages(rewards, cfg.G, cfg.scale_by_std);
     std::vector<double> w = sequence_token_weights(lens, cfg.norm, cfg.max_new);
 
-    std::vector<std::vector<float>> old_lp, ref_lp, ent;
-    p.logprobs(rows, &old_lp, &ent);
+    // old_lp: the behaviour log-probs, recorded by the first inner pass (the
+    // policy has not moved yet, so rho = 1 exactly there).
+    std::vector<std::vector<float>> old_lp(N), ref_lp, ent;
     if (ref) ref->logprobs(rows, &ref_lp, nullptr);
+    bool any_signal = false;
+    for (float a : adv) any_signal |= a != 0.0f;
+    double kl_sum = 0, clip_n = 0, term_n = 0;
+    if (!any_signal && !ref) {  // every group had zero variance and no KL: nothing to learn
+      p.logprobs(rows, &old_lp, &ent);
+    } else {
+      for (int it = 0; it < cfg.inner; it++) {
+        const bool last = it == cfg.inner - 1;
+        auto seeds = [&](size_t i, const std::vector<float>& lp, std::vector<float>& d) {
+          if (it == 0) old_lp[i] = lp;
+          for (size_t t = ro[i].prompt.size(); t < rows.tokens[i].size(); t++) {
+            TokenTerm tt = grpo_token(lp[t], old_lp[i][t], ref ? ref_lp[i][t] : lp[t], adv[i], cfg.eps_lo,
+                                      cfg.eps_hi, ref ? cfg.beta : 0.0);
+            d[t] = (float)(w[i] * tt.grad);
+            if (last) {
+              kl_sum += tt.kl;
+              clip_n += tt.clipped;
+              term_n++;
+            }
+          }
+        };
+        p.zero_grad();
+        p.backward_from_logprobs(rows, seeds, it == 0 ? &ent : nullptr);
+        OptimConfig o = cfg.opt;
+        if (step < cfg.warmup) o.lr *= (float)(step + 1) / (float)(cfg.warmup + 1);
+        p.step(o);
+      }
+    }
     double ent_sum = 0, tok_n = 0;
     for (size_t i = 0; i < N; i++)
       for (size_t t = ro[i].prompt.size(); t < rows.tokens[i].size(); t++) ent_sum += ent[i][t], tok_n++;
     L.entropy = tok_n ? ent_sum / tok_n : 0;
-
-    bool any_signal = false;
-    for (float a : adv) any_signal |= a != 0.0f;
-    double kl_sum = 0, clip_n = 0, term_n = 0;
-    for (int it = 0; it < cfg.inner; it++) {
-      std::vector<std::vector<float>> new_lp;
-      if (it == 0) new_lp = old_lp;  // the policy has not moved yet: rho = 1 exactly
-      else p.logprobs(rows, &new_lp, nullptr);
-      std::vector<std::vector<float>> d(N);
-      for (size_t i = 0; i < N; i++) {
-        d[i].assign(rows.tokens[i].size(), 0.0f);
-        for (size_t t = ro[i].prompt.size(); t < rows.tokens[i].size(); t++) {
-          TokenTerm tt = grpo_token(new_lp[i][t], old_lp[i][t], ref ? ref_lp[i][t] : new_lp[i][t], adv[i],
-                                    cfg.eps_lo, cfg.eps_hi, ref ? cfg.beta : 0.0);
-          d[i][t] = (float)(w[i] * tt.grad);
-          if (it == cfg.inner - 1) {
-            kl_sum += tt.kl;
-            clip_n += tt.clipped;
-            term_n++;
-          }
-        }
-      }
-      if (!any_signal && !ref) continue;  // every group had zero variance and no KL: nothing to learn
-      p.zero_grad();
-      p.backward(rows, d);
-      OptimConfig o = cfg.opt;
-      p.step(o);
-    }
     L.kl = term_n ? kl_sum / term_n : 0;
     L.clip_frac = term_n ? clip_n / term_n : 0;
     L.update_s = seconds_since(t1);

@@ -31,6 +31,11 @@ struct GrpoConfig {
   RewardWeights weights;
   Template templ = Template::Chat;
   OptimConfig opt;
+  // Linear learning-rate warm-up over the first `warmup` steps. Adam's first
+  // updates are ~lr * sign(g) on every parameter whatever the gradient's size,
+  // which on a converged SFT checkpoint measured a k3 KL of 1-30 nats after a
+  // single step at lr 1e-4..3e-4 and knocked training accuracy down by a third.
+  int warmup = 0;
 };
 
 struct GrpoStepLog {

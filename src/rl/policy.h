@@ -7,6 +7,7 @@
 // thin adapter implementing the same calls.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -51,6 +52,16 @@ class Policy {
   // computed on the way (saves SFT a second forward pass).
   virtual void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
                         std::vector<std::vector<float>>* logp_out = nullptr) = 0;
+  // One pass for losses whose per-token weights depend on the current
+  // log-probs (GRPO's ratio and KL): seeds(r, logp_r, dlogp_r) fills row r's
+  // weights (dlogp_r arrives zeroed, row-sized) from its log-probs, then the
+  // gradients of sum dlogp * logp are accumulated as by backward(). Each row
+  // is seeded exactly once, in row order. entropy (optional) is filled as by
+  // logprobs(). The default runs logprobs() then backward(); V3Policy seeds
+  // from its taped forward, saving a forward pass.
+  using SeedFn = std::function<void(size_t row, const std::vector<float>& logp, std::vector<float>& dlogp)>;
+  virtual void backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds,
+                                      std::vector<std::vector<float>>* entropy = nullptr);
   // Pretraining hook: accumulate the gradients of the model's own language-
   // model objective over every within-segment token of the rows (want flags
   // ignored), e.g. DeepSeek-V3's next-token loss plus its MTP losses. Returns

@@ -106,6 +106,18 @@ std::vector<std::pair<size_t, size_t>> groups(const TokenRows& rows) {
   return out;
 }
 
+// Entropy (nats) of softmax(z) over V logits.
+float entropy_of(const float* z, int V) {
+  double mx = *std::max_element(z, z + V), s = 0;
+  for (int k = 0; k < V; k++) s += std::exp((double)z[k] - mx);
+  double lse = mx + std::log(s), h = 0;
+  for (int k = 0; k < V; k++) {
+    double l = z[k] - lse;
+    h -= std::exp(l) * l;
+  }
+  return (float)h;
+}
+
 void check_rows(const TokenRows& rows) {
   R1_CHECK(rows.segment.size() == rows.tokens.size() && rows.want.size() == rows.tokens.size(),
            "v3_policy: TokenRows has ", rows.tokens.size(), " token rows, ", rows.segment.size(), " segment rows, ",
@@ -137,17 +149,7 @@ void V3Policy::logprobs(const TokenRows& rows, std::vector<std::vector<float>>* 
         float v = lp->val()[n];
         R1_CHECK(std::isfinite(v), "v3_policy: non-finite log-prob");
         (*logp)[r0 + (size_t)b][(size_t)i + 1] = v;
-        if (ent) {
-          const float* z = lg->val() + n * V;
-          double mx = *std::max_element(z, z + V), s = 0;
-          for (int k = 0; k < V; k++) s += std::exp((double)z[k] - mx);
-          double lse = mx + std::log(s), h = 0;
-          for (int k = 0; k < V; k++) {
-            double l = z[k] - lse;
-            h -= std::exp(l) * l;
-          }
-          (*ent)[r0 + (size_t)b][(size_t)i + 1] = (float)h;
-        }
+        if (ent) (*ent)[r0 + (size_t)b][(size_t)i + 1] = entropy_of(lg->val() + n * V, V);
       }
   }
 }
@@ -178,6 +180,42 @@ void V3Policy::backward(const TokenRows& rows, const std::vector<std::vector<flo
         seed[(size_t)n] = dlogp[r0 + (size_t)b][(size_t)i + 1];
         if (logp_out) (*logp_out)[r0 + (size_t)b][(size_t)i + 1] = lp->val()[n];
       }
+    tape.backward(lp, seed.data());
+  }
+}
+
+void V3Policy::backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds,
+                                      std::vector<std::vector<float>>* ent) {
+  check_rows(rows);
+  const int V = m_.cfg.vocab_size;
+  if (ent) {
+    ent->assign(rows.tokens.size(), {});
+    for (size_t r = 0; r < rows.tokens.size(); r++) (*ent)[r].assign(rows.tokens[r].size(), 0.0f);
+  }
+  std::vector<float> row_lp, row_d;
+  for (auto [r0, r1] : groups(rows)) {
+    Packed p = pack(rows, r0, r1, V, nullptr);
+    ag::Tape tape;
+    ag::Var lg = m_.forward_logits(tape, p.ids, ag::AttnLayout{p.B, p.T, p.seg}, p.pos);
+    ag::Var lp = ag::token_logprobs(tape, lg, p.targets);
+    std::vector<float> seed((size_t)(p.B * p.T), 0.0f);
+    for (int64_t b = 0; b < p.B; b++) {
+      const size_t r = r0 + (size_t)b, len = rows.tokens[r].size();
+      row_lp.assign(len, 0.0f);
+      for (int64_t i = 0; i + 1 < (int64_t)len; i++) {
+        const int64_t n = b * p.T + i;
+        if (p.targets[(size_t)n] < 0) continue;
+        const float v = lp->val()[n];
+        R1_CHECK(std::isfinite(v), "v3_policy: non-finite log-prob");
+        row_lp[(size_t)i + 1] = v;
+        if (ent) (*ent)[r][(size_t)i + 1] = entropy_of(lg->val() + n * V, V);
+      }
+      row_d.assign(len, 0.0f);
+      seeds(r, row_lp, row_d);
+      R1_CHECK(row_d.size() == len, "v3_policy: seeds for row ", r, " has ", row_d.size(), " entries, expected ", len);
+      for (int64_t i = 0; i + 1 < (int64_t)len; i++)
+        if (p.targets[(size_t)(b * p.T + i)] >= 0) seed[(size_t)(b * p.T + i)] = row_d[(size_t)i + 1];
+    }
     tape.backward(lp, seed.data());
   }
 }

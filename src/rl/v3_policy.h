@@ -33,6 +33,9 @@ class V3Policy : public Policy {
                 std::vector<std::vector<float>>* entropy) override;
   void backward(const TokenRows& rows, const std::vector<std::vector<float>>& dlogp,
                 std::vector<std::vector<float>>* logp_out = nullptr) override;
+  // One taped forward per row group serves both the seeds' log-probs and the backward.
+  void backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds,
+                              std::vector<std::vector<float>>* entropy = nullptr) override;
   // Next-token CE + mtp_lambda/D * sum of the D MTP losses (V3 eq. 25) over
   // every within-segment token; also nudges the routers' correction biases
   // (aux-loss-free balancing, V3 §2.1.2).

@@ -10,50 +10,8 @@
 
 #include "base/error.h"
 #include "base/json.h"
-#include "rl/v3_policy.h"
 
 namespace r1::rl {
-
-int64_t TokenRows::scored() const {
-  int64_t n = 0;
-  for (auto& w : want)
-    for (auto x : w) n += x != 0;
-  return n;
-}
-
-int sample_token(const float* logits, int V, float temperature, float top_p, Rng& rng) {
-  if (temperature <= 0) return (int)(std::max_element(logits, logits + V) - logits);
-  std::vector<double> p((size_t)V);
-  double mx = *std::max_element(logits, logits + V), s = 0;
-  for (int i = 0; i < V; i++) s += p[(size_t)i] = std::exp((logits[i] - mx) / temperature);
-  for (auto& x : p) x /= s;
-  if (top_p < 1.0f) {
-    std::vector<int> idx((size_t)V);
-    std::iota(idx.begin(), idx.end(), 0);
-    std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return p[(size_t)a] > p[(size_t)b]; });
-    double cum = 0, keep = 0;
-    size_t k = 0;
-    for (; k < idx.size(); k++) {
-      cum += p[(size_t)idx[k]];
-      if (cum >= top_p) {
-        k++;
-        break;
-      }
-    }
-    std::vector<double> q((size_t)V, 0.0);
-    for (size_t i = 0; i < k && i < idx.size(); i++) keep += q[(size_t)idx[i]] = p[(size_t)idx[i]];
-    for (auto& x : q) x /= keep;
-    p.swap(q);
-  }
-  double u = rng.uniform(), c = 0;
-  for (int i = 0; i < V; i++) {
-    c += p[(size_t)i];
-    if (u < c) return i;
-  }
-  for (int i = V - 1; i >= 0; i--)
-    if (p[(size_t)i] > 0) return i;
-  return 0;
-}
 
 struct WindowLM::Acts {
   std::vector<float> X, Z1, A1, Z2, A2, logits;
@@ -316,15 +274,6 @@ std::unique_ptr<WindowLM> WindowLM::load(const std::string& dir) {
   std::copy_n((const float*)w.data(), p->w_.size(), p->w_.data());
   for (float x : p->w_) R1_CHECK(std::isfinite(x), dir, "/weights.bin: non-finite weight");
   return p;
-}
-
-std::unique_ptr<Policy> load_policy(const std::string& dir) {
-  json j = read_json_file(dir + "/policy.json");
-  R1_CHECK(j.is_object() && j.contains("kind") && j["kind"].is_string(), dir, "/policy.json: missing \"kind\"");
-  std::string k = j["kind"].get<std::string>();
-  if (k == "window_lm") return WindowLM::load(dir);
-  if (k == "v3") return load_v3_policy(dir);
-  fail(dir, "/policy.json: unknown policy kind '", k, "'");
 }
 
 }  // namespace r1::rl
