@@ -4,7 +4,7 @@ set -euo pipefail
 R1=${1:?usage: recipe.sh path/to/r1}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-"$R1" recipe --out "$T/run" --fast --threads 2 2>"$T/log" || { cat "$T/log"; exit 1; }
+"$R1" recipe --out "$T/run" --policy window --fast --threads 2 2>"$T/log" || { cat "$T/log"; exit 1; }
 python3 - "$T/run/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -23,8 +23,8 @@ for f in report.md loss.svg reward.svg response_length.svg model/policy.json mod
   test -s "$T/run/$f" || { echo "missing $f"; exit 1; }
 done
 grep -q "| grpo |" "$T/run/report.md"
-# the tiny DeepSeek-V3 policy runs every stage too (KV-cache rollouts, MTP pretraining, dense student)
-"$R1" recipe --policy v3 --out "$T/v3" --fast --threads 2 2>"$T/log3" || { cat "$T/log3"; exit 1; }
+# the default policy, the tiny DeepSeek-V3, runs every stage too (KV-cache rollouts, MTP pretraining, dense student)
+"$R1" recipe --out "$T/v3" --fast --threads 2 2>"$T/log3" || { cat "$T/log3"; exit 1; }
 python3 - "$T/v3/report.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
