@@ -13,6 +13,8 @@ Tensor uninit(Shape s);
 
 // C[M,N] = alpha op(A) op(B) + beta C, row-major (OpenBLAS). Empty shapes are no-ops
 // (beta is still applied when K == 0 so callers can rely on C being written).
+// Outside a parallel region a large product is split over the threads in fixed
+// slabs of C, each a single-threaded sgemm; inside one it runs on the calling thread.
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
           int64_t ldb, float beta, float* C, int64_t ldc);
 
