@@ -1,0 +1,128 @@
+// A register-blocked AVX2 sgemm for the small products of training (routed
+// experts with ~64 rows, attention blocks): OpenBLAS spends most of such a
+// call packing and setting up. Micro-tile 6 rows x 16 columns = 12 ymm
+// accumulators; per k: 2 loads of B, 6 broadcasts of A, 12 FMAs. Each C
+// element is one FMA chain over k = 0..K-1 in order, so its bits do not
+// depend on how C is split between threads.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "autograd/kernels.h"
+
+namespace r1::ag::kern {
+
+namespace {
+
+// Largest K whose 16-column B panel (K x 16 floats) the per-thread buffer holds.
+constexpr int64_t kMaxK = 4096;
+
+// C[0:R, 0:16] = alpha * sum_k A(r, k) B(k, :) + beta C, A(r, k) = A[r*sai + k*sak], B(k, :) = Bp + k*sbk.
+// The accumulators are named variables, not an array: GCC spills arrays of __m256 every iteration.
+template <int R>
+inline void micro(int64_t K, const float* A, int64_t sai, int64_t sak, const float* Bp, int64_t sbk, float* C,
+                  int64_t ldc, float alpha, float beta) {
+  __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0,
+         a5 = a0, b5 = a0;
+  const float* a = A;
+  const float* b = Bp;
+  for (int64_t k = 0; k < K; ++k) {
+    const __m256 x = _mm256_loadu_ps(b), y = _mm256_loadu_ps(b + 8);
+    __m256 s;
+#define R1_ROW(r)                                 \
+  if constexpr (R > r) {                          \
+    s = _mm256_broadcast_ss(a + r * sai);         \
+    a##r = _mm256_fmadd_ps(s, x, a##r);           \
+    b##r = _mm256_fmadd_ps(s, y, b##r);           \
+  }
+    R1_ROW(0) R1_ROW(1) R1_ROW(2) R1_ROW(3) R1_ROW(4) R1_ROW(5)
+#undef R1_ROW
+    a += sak;
+    b += sbk;
+  }
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  auto put = [&](float* o, __m256 lo, __m256 hi) {
+    lo = _mm256_mul_ps(va, lo);
+    hi = _mm256_mul_ps(va, hi);
+    if (beta != 0.0f) {
+      lo = _mm256_fmadd_ps(vb, _mm256_loadu_ps(o), lo);
+      hi = _mm256_fmadd_ps(vb, _mm256_loadu_ps(o + 8), hi);
+    }
+    _mm256_storeu_ps(o, lo);
+    _mm256_storeu_ps(o + 8, hi);
+  };
+  put(C, a0, b0);
+  if constexpr (R > 1) put(C + ldc, a1, b1);
+  if constexpr (R > 2) put(C + 2 * ldc, a2, b2);
+  if constexpr (R > 3) put(C + 3 * ldc, a3, b3);
+  if constexpr (R > 4) put(C + 4 * ldc, a4, b4);
+  if constexpr (R > 5) put(C + 5 * ldc, a5, b5);
+}
+
+// dst[k*16 + j] = src[j*ld + k] for j < 16, k < K (a 16-row block of B[N, K] into k-major).
+void pack_nt(const float* src, int64_t ld, int64_t K, float* dst) {
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8)
+    for (int half = 0; half < 2; ++half) {
+      const float* s = src + (int64_t)half * 8 * ld + k;
+      __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + ld), r2 = _mm256_loadu_ps(s + 2 * ld),
+             r3 = _mm256_loadu_ps(s + 3 * ld), r4 = _mm256_loadu_ps(s + 4 * ld), r5 = _mm256_loadu_ps(s + 5 * ld),
+             r6 = _mm256_loadu_ps(s + 6 * ld), r7 = _mm256_loadu_ps(s + 7 * ld);
+      // 8x8 transpose: rows j -> rows k
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+             t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+             t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+             u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+             u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+             u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float* d = dst + k * 16 + half * 8;
+      _mm256_storeu_ps(d + 0 * 16, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(d + 1 * 16, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(d + 2 * 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(d + 3 * 16, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(d + 4 * 16, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(d + 5 * 16, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(d + 6 * 16, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(d + 7 * 16, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  for (; k < K; ++k)
+    for (int j = 0; j < 16; ++j) dst[k * 16 + j] = src[j * ld + k];
+}
+
+}  // namespace
+
+bool gemm_small_supported(int64_t M, int64_t N, int64_t K) { return N % 16 == 0 && K <= kMaxK && M > 0 && K > 0; }
+
+void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  alignas(64) static thread_local float panel[kMaxK * 16];
+  const int64_t sai = ta ? 1 : lda, sak = ta ? lda : 1;
+  for (int64_t j0 = 0; j0 < N; j0 += 16) {
+    const float* Bp;
+    int64_t sbk;
+    if (tb) {  // B is [N, K]: pack the 16 rows k-major
+      pack_nt(B + j0 * ldb, ldb, K, panel);
+      Bp = panel;
+      sbk = 16;
+    } else {  // B is [K, N]: row k of the panel is already contiguous
+      Bp = B + j0;
+      sbk = ldb;
+    }
+    int64_t i = 0;
+    for (; i + 6 <= M; i += 6) micro<6>(K, A + i * sai, sai, sak, Bp, sbk, C + i * ldc + j0, ldc, alpha, beta);
+    const float* Ai = A + i * sai;
+    float* Ci = C + i * ldc + j0;
+    switch (M - i) {
+      case 5: micro<5>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
+      case 4: micro<4>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
+      case 3: micro<3>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
+      case 2: micro<2>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
+      case 1: micro<1>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace r1::ag::kern
