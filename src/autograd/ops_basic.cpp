@@ -2,6 +2,7 @@
 // kernels side by side, then the tape wrappers.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -24,12 +25,18 @@ static void embedding_forward(float* out, const float* W, const int32_t* ids, in
 #pragma omp parallel for schedule(static) if (N * C > 16384)
   for (int64_t n = 0; n < N; ++n) std::memcpy(out + n * C, W + (int64_t)ids[n] * C, C * sizeof(float));
 }
-// bwd: dW[ids[n], :] += dout[n, :]  (serial: rows may repeat)
+// bwd: dW[ids[n], :] += dout[n, :]. Rows may repeat, so threads own column
+// blocks and each adds the rows n = 0..N-1 in order (the same sums at any thread count).
 static void embedding_backward(float* dW, const float* dout, const int32_t* ids, int64_t N, int64_t C) {
-  for (int64_t n = 0; n < N; ++n) {
-    float* d = dW + (int64_t)ids[n] * C;
-    const float* s = dout + n * C;
-    for (int64_t c = 0; c < C; ++c) d[c] += s[c];
+  const int64_t nb = (C + 31) / 32;
+#pragma omp parallel for schedule(static) if (N * C > 65536)
+  for (int64_t b = 0; b < nb; ++b) {
+    const int64_t c0 = b * 32, c1 = std::min(C, c0 + 32);
+    for (int64_t n = 0; n < N; ++n) {
+      float* d = dW + (int64_t)ids[n] * C;
+      const float* s = dout + n * C;
+      for (int64_t c = c0; c < c1; ++c) d[c] += s[c];
+    }
   }
 }
 
@@ -160,11 +167,17 @@ Var add(Tape& t, const Var& a, const Var& b) {
 Var scale(Tape& t, const Var& a, float s) {
   const int64_t n = a->numel();
   Var y = out_var(a->v.shape(), needs_grad(t, {&a}));
-  for (int64_t i = 0; i < n; ++i) y->val()[i] = a->val()[i] * s;
+  {
+    float* yo = y->val();
+    const float* av = a->val();
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) yo[i] = av[i] * s;
+  }
   if (y->requires_grad)
     t.push([a, y, n, s] {
       float* d = a->grad();
       const float* dy = y->grad();
+#pragma omp parallel for schedule(static) if (n > 32768)
       for (int64_t i = 0; i < n; ++i) d[i] += dy[i] * s;
     });
   return y;
@@ -203,11 +216,17 @@ Var narrow(Tape& t, const Var& x, int64_t off, int64_t len) {
   Shape s = x->v.shape();
   s.back() = len;
   Var y = out_var(s, needs_grad(t, {&x}));
-  for (int64_t r = 0; r < R; ++r) std::memcpy(y->val() + r * len, x->val() + r * D + off, len * sizeof(float));
+  {
+    float* yo = y->val();
+    const float* xv = x->val();
+#pragma omp parallel for schedule(static) if (R * len > 32768)
+    for (int64_t r = 0; r < R; ++r) std::memcpy(yo + r * len, xv + r * D + off, len * sizeof(float));
+  }
   if (y->requires_grad)
     t.push([x, y, R, D, off, len] {
       float* dx = x->grad();
       const float* dy = y->grad();
+#pragma omp parallel for schedule(static) if (R * len > 32768)
       for (int64_t r = 0; r < R; ++r)
         for (int64_t j = 0; j < len; ++j) dx[r * D + off + j] += dy[r * len + j];
     });
@@ -221,22 +240,26 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
   Shape s = a->v.shape();
   s.back() = Da + Db;
   Var y = out_var(s, needs_grad(t, {&a, &b}));
-  for (int64_t r = 0; r < R; ++r) {
-    std::memcpy(y->val() + r * (Da + Db), a->val() + r * Da, Da * sizeof(float));
-    std::memcpy(y->val() + r * (Da + Db) + Da, b->val() + r * Db, Db * sizeof(float));
+  {
+    float* yo = y->val();
+    const float *av = a->val(), *bv = b->val();
+#pragma omp parallel for schedule(static) if (R * (Da + Db) > 32768)
+    for (int64_t r = 0; r < R; ++r) {
+      std::memcpy(yo + r * (Da + Db), av + r * Da, Da * sizeof(float));
+      std::memcpy(yo + r * (Da + Db) + Da, bv + r * Db, Db * sizeof(float));
+    }
   }
   if (y->requires_grad)
     t.push([a, b, y, R, Da, Db] {
       const float* dy = y->grad();
-      if (a->requires_grad) {
-        float* d = a->grad();
-        for (int64_t r = 0; r < R; ++r)
-          for (int64_t j = 0; j < Da; ++j) d[r * Da + j] += dy[r * (Da + Db) + j];
-      }
-      if (b->requires_grad) {
-        float* d = b->grad();
-        for (int64_t r = 0; r < R; ++r)
-          for (int64_t j = 0; j < Db; ++j) d[r * Db + j] += dy[r * (Da + Db) + Da + j];
+      float* da = a->requires_grad ? a->grad() : nullptr;
+      float* db = b->requires_grad ? b->grad() : nullptr;
+#pragma omp parallel for schedule(static) if (R * (Da + Db) > 32768)
+      for (int64_t r = 0; r < R; ++r) {
+        if (da)
+          for (int64_t j = 0; j < Da; ++j) da[r * Da + j] += dy[r * (Da + Db) + j];
+        if (db)
+          for (int64_t j = 0; j < Db; ++j) db[r * Db + j] += dy[r * (Da + Db) + Da + j];
       }
     });
   return y;
@@ -244,12 +267,19 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
 
 Var reshape(Tape& t, const Var& x, Shape s) {
   R1_CHECK(shape_numel(s) == x->numel(), "reshape: ", shape_str(x->v.shape()), " to ", shape_str(s));
-  Var y = make_var(x->v.clone().reshape(std::move(s)), needs_grad(t, {&x}));
+  const int64_t n = x->numel();
+  Var y = out_var(std::move(s), needs_grad(t, {&x}));
+  {
+    float* yo = y->val();
+    const float* xv = x->val();
+#pragma omp parallel for schedule(static) if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) yo[i] = xv[i];
+  }
   if (y->requires_grad)
-    t.push([x, y] {
+    t.push([x, y, n] {
       float* d = x->grad();
       const float* dy = y->grad();
-      const int64_t n = x->numel();
+#pragma omp parallel for schedule(static) if (n > 32768)
       for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
     });
   return y;
