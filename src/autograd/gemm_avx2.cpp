@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "autograd/kernels.h"
 
@@ -15,7 +16,7 @@ namespace r1::ag::kern {
 
 namespace {
 
-// Largest K whose 16-column B panel (K x 16 floats) the per-thread buffer holds.
+// Largest K taken (the packed operands grow with K).
 constexpr int64_t kMaxK = 4096;
 
 // C[0:R, 0:16] = alpha * sum_k A(r, k) B(k, :) + beta C, A(r, k) = A[r*sai + k*sak], B(k, :) = Bp + k*sbk.
@@ -25,6 +26,11 @@ inline void micro(int64_t K, const float* A, int64_t sai, int64_t sak, const flo
                   int64_t ldc, float alpha, float beta) {
   __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0, a4 = a0, b4 = a0,
          a5 = a0, b5 = a0;
+  // C's lines are usually cold (weight gradients, fresh outputs): fetch them while the k loop runs.
+  for (int r = 0; r < R; ++r) {
+    _mm_prefetch((const char*)(C + r * ldc), _MM_HINT_T0);
+    _mm_prefetch((const char*)(C + r * ldc + 15), _MM_HINT_T0);
+  }
   const float* a = A;
   const float* b = Bp;
   for (int64_t k = 0; k < K; ++k) {
@@ -97,30 +103,51 @@ bool gemm_small_supported(int64_t M, int64_t N, int64_t K) { return N % 16 == 0 
 
 void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  alignas(64) static thread_local float panel[kMaxK * 16];
-  const int64_t sai = ta ? 1 : lda, sak = ta ? lda : 1;
+  // Both operands are packed contiguous first (rows 128 or 256 floats apart land
+  // in a handful of L1 sets and evict each other on every k): B whole, as 16-column
+  // panels [N/16][K][16]; A as 6-row blocks [K][6] when transposed. Then C is
+  // walked row block by row block, left to right, which its prefetcher follows.
+  static thread_local std::vector<float> bpack, apack;
+  if ((int64_t)bpack.size() < N * K) bpack.resize(N * K);
   for (int64_t j0 = 0; j0 < N; j0 += 16) {
-    const float* Bp;
-    int64_t sbk;
-    if (tb) {  // B is [N, K]: pack the 16 rows k-major
+    float* panel = bpack.data() + j0 * K;
+    if (tb) {  // B is [N, K]: the 16 rows k-major
       pack_nt(B + j0 * ldb, ldb, K, panel);
-      Bp = panel;
-      sbk = 16;
-    } else {  // B is [K, N]: row k of the panel is already contiguous
-      Bp = B + j0;
-      sbk = ldb;
+    } else {  // B is [K, N]: 16 columns of each row
+      for (int64_t k = 0; k < K; ++k) {
+        _mm256_storeu_ps(panel + k * 16, _mm256_loadu_ps(B + k * ldb + j0));
+        _mm256_storeu_ps(panel + k * 16 + 8, _mm256_loadu_ps(B + k * ldb + j0 + 8));
+      }
     }
-    int64_t i = 0;
-    for (; i + 6 <= M; i += 6) micro<6>(K, A + i * sai, sai, sak, Bp, sbk, C + i * ldc + j0, ldc, alpha, beta);
-    const float* Ai = A + i * sai;
-    float* Ci = C + i * ldc + j0;
-    switch (M - i) {
-      case 5: micro<5>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
-      case 4: micro<4>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
-      case 3: micro<3>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
-      case 2: micro<2>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
-      case 1: micro<1>(K, Ai, sai, sak, Bp, sbk, Ci, ldc, alpha, beta); break;
-      default: break;
+  }
+  const float* Ause = A;
+  int64_t sai = lda, sak = 1, sblk = 6 * lda;  // A(i, k) = Ause[i*sai + k*sak]; 6-row blocks sblk apart
+  if (ta) {  // A is [K, M]
+    const int64_t nb = (M + 5) / 6;
+    if ((int64_t)apack.size() < nb * 6 * K) apack.resize(nb * 6 * K);
+    for (int64_t ib = 0; ib < nb; ++ib) {
+      const int64_t i0 = ib * 6, R = std::min<int64_t>(6, M - i0);
+      float* d = apack.data() + ib * 6 * K;
+      for (int64_t k = 0; k < K; ++k) std::memcpy(d + k * 6, A + k * lda + i0, R * sizeof(float));
+    }
+    Ause = apack.data();
+    sai = 1, sak = 6, sblk = 6 * K;
+  }
+  const float* Bp = bpack.data();
+  for (int64_t i = 0; i < M; i += 6) {
+    const float* Ai = Ause + (i / 6) * sblk;
+    float* Ci = C + i * ldc;
+    const int64_t R = std::min<int64_t>(6, M - i);
+    for (int64_t j0 = 0; j0 < N; j0 += 16) {
+      const float* P = Bp + j0 * K;
+      switch (R) {
+        case 6: micro<6>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+        case 5: micro<5>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+        case 4: micro<4>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+        case 3: micro<3>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+        case 2: micro<2>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+        default: micro<1>(K, Ai, sai, sak, P, 16, Ci + j0, ldc, alpha, beta); break;
+      }
     }
   }
 }
