@@ -17,6 +17,8 @@
 
 #include <cblas.h>
 
+#include "autograd/kernels.h"
+
 extern "C" void openblas_set_num_threads(int);
 
 namespace {
@@ -106,7 +108,8 @@ struct Shape {
 struct Rate {
   Stats wall, cpu;
 };
-Rate sgemm_rate(const Shape& s, int threads, int reps) {
+// which: 0 OpenBLAS (its own threading), 1 r1's small kernel, 2 r1's autograd gemm (fixed slabs per thread)
+Rate sgemm_rate(const Shape& s, int threads, int reps, int which = 0) {
   openblas_set_num_threads(threads);
   omp_set_num_threads(threads);
   std::vector<float> A((size_t)s.M * s.K), B((size_t)s.K * s.N), C((size_t)s.M * s.N);
@@ -119,9 +122,15 @@ Rate sgemm_rate(const Shape& s, int threads, int reps) {
   std::vector<double> w, c;
   for (int k = 0; k < reps + 1; ++k) {
     const double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    for (int i = 0; i < inner; ++i)
-      cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.M, s.N, s.K,
-                  1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+    for (int i = 0; i < inner; ++i) {
+      if (which == 2)
+        r1::ag::kern::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+      else if (which == 1)
+        r1::ag::kern::gemm_small(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+      else
+        cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.M, s.N, s.K,
+                    1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
+    }
     const double dt = now() - t0, dc = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     if (k > 0) {  // the first round warms caches and threads
       w.push_back(fl * inner / dt / 1e9);
@@ -186,6 +195,22 @@ int main(int argc, char** argv) {
       Rate r = sgemm_rate(s, t, reps);
       printf("  %s %6.1f %6.1f %6.1f   %6.1f %6.1f %6.1f  (%3.0f%%)\n", s.what, r.wall.mn, r.wall.med, r.wall.mx,
              r.cpu.mn, r.cpu.med, r.cpu.mx, 100.0 * r.cpu.med / pk[t].med);
+    }
+    if (t == 1) {
+      printf(" 1 thread, r1's AVX2 small-product kernel (autograd gemm_small; used where K, N <= 256), same columns\n");
+      for (auto& s : shapes) {
+        if (s.K > 256 || s.N > 256 || !r1::ag::kern::gemm_small_supported(s.M, s.N, s.K)) continue;
+        Rate r = sgemm_rate(s, 1, reps, 1);
+        printf("  %s %6.1f %6.1f %6.1f   %6.1f %6.1f %6.1f  (%3.0f%%)\n", s.what, r.wall.mn, r.wall.med, r.wall.mx,
+               r.cpu.mn, r.cpu.med, r.cpu.mx, 100.0 * r.cpu.med / pk[1].med);
+      }
+    } else {
+      printf(" %d threads, r1's autograd gemm (C split in fixed slabs, one single-threaded product per thread)\n", t);
+      for (auto& s : shapes) {
+        Rate r = sgemm_rate(s, t, reps, 2);
+        printf("  %s %6.1f %6.1f %6.1f   %6.1f %6.1f %6.1f  (%3.0f%%)\n", s.what, r.wall.mn, r.wall.med, r.wall.mx,
+               r.cpu.mn, r.cpu.med, r.cpu.mx, 100.0 * r.cpu.med / pk[t].med);
+      }
     }
   }
 
