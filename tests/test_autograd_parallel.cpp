@@ -1,6 +1,6 @@
-// Ops whose loops split over threads when large (embedding backward by column
-// blocks, narrow / concat / reshape / scale, zeroed grad buffers) give the
-// same bits at 1 and 2 threads, and the values a serial reference gives.
+// The embedding backward splits over threads by column blocks when large:
+// through a chain of ops around it (narrow / concat / reshape / scale) the
+// result has the same bits at 1 and 2 threads and matches a serial reference.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -25,7 +25,7 @@ Var randn(Shape s, uint64_t seed) {
 // random seed; returns the output and the embedding table's gradient.
 std::pair<std::vector<float>, std::vector<float>> run(int threads) {
   set_threads(threads);
-  const int64_t V = 50, C = 300, N = 400;  // N*C above every parallel threshold
+  const int64_t V = 50, C = 300, N = 400;  // N*C above the parallel threshold
   Var W = randn({V, C}, 1);
   std::vector<int32_t> ids(N);
   Rng r(2);

@@ -167,17 +167,11 @@ Var add(Tape& t, const Var& a, const Var& b) {
 Var scale(Tape& t, const Var& a, float s) {
   const int64_t n = a->numel();
   Var y = out_var(a->v.shape(), needs_grad(t, {&a}));
-  {
-    float* yo = y->val();
-    const float* av = a->val();
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) yo[i] = av[i] * s;
-  }
+  for (int64_t i = 0; i < n; ++i) y->val()[i] = a->val()[i] * s;
   if (y->requires_grad)
     t.push([a, y, n, s] {
       float* d = a->grad();
       const float* dy = y->grad();
-#pragma omp parallel for schedule(static) if (n > 32768)
       for (int64_t i = 0; i < n; ++i) d[i] += dy[i] * s;
     });
   return y;
@@ -216,17 +210,11 @@ Var narrow(Tape& t, const Var& x, int64_t off, int64_t len) {
   Shape s = x->v.shape();
   s.back() = len;
   Var y = out_var(s, needs_grad(t, {&x}));
-  {
-    float* yo = y->val();
-    const float* xv = x->val();
-#pragma omp parallel for schedule(static) if (R * len > 32768)
-    for (int64_t r = 0; r < R; ++r) std::memcpy(yo + r * len, xv + r * D + off, len * sizeof(float));
-  }
+  for (int64_t r = 0; r < R; ++r) std::memcpy(y->val() + r * len, x->val() + r * D + off, len * sizeof(float));
   if (y->requires_grad)
     t.push([x, y, R, D, off, len] {
       float* dx = x->grad();
       const float* dy = y->grad();
-#pragma omp parallel for schedule(static) if (R * len > 32768)
       for (int64_t r = 0; r < R; ++r)
         for (int64_t j = 0; j < len; ++j) dx[r * D + off + j] += dy[r * len + j];
     });
@@ -240,26 +228,22 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
   Shape s = a->v.shape();
   s.back() = Da + Db;
   Var y = out_var(s, needs_grad(t, {&a, &b}));
-  {
-    float* yo = y->val();
-    const float *av = a->val(), *bv = b->val();
-#pragma omp parallel for schedule(static) if (R * (Da + Db) > 32768)
-    for (int64_t r = 0; r < R; ++r) {
-      std::memcpy(yo + r * (Da + Db), av + r * Da, Da * sizeof(float));
-      std::memcpy(yo + r * (Da + Db) + Da, bv + r * Db, Db * sizeof(float));
-    }
+  for (int64_t r = 0; r < R; ++r) {
+    std::memcpy(y->val() + r * (Da + Db), a->val() + r * Da, Da * sizeof(float));
+    std::memcpy(y->val() + r * (Da + Db) + Da, b->val() + r * Db, Db * sizeof(float));
   }
   if (y->requires_grad)
     t.push([a, b, y, R, Da, Db] {
       const float* dy = y->grad();
-      float* da = a->requires_grad ? a->grad() : nullptr;
-      float* db = b->requires_grad ? b->grad() : nullptr;
-#pragma omp parallel for schedule(static) if (R * (Da + Db) > 32768)
-      for (int64_t r = 0; r < R; ++r) {
-        if (da)
-          for (int64_t j = 0; j < Da; ++j) da[r * Da + j] += dy[r * (Da + Db) + j];
-        if (db)
-          for (int64_t j = 0; j < Db; ++j) db[r * Db + j] += dy[r * (Da + Db) + Da + j];
+      if (a->requires_grad) {
+        float* d = a->grad();
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t j = 0; j < Da; ++j) d[r * Da + j] += dy[r * (Da + Db) + j];
+      }
+      if (b->requires_grad) {
+        float* d = b->grad();
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t j = 0; j < Db; ++j) d[r * Db + j] += dy[r * (Da + Db) + Da + j];
       }
     });
   return y;
@@ -267,19 +251,12 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
 
 Var reshape(Tape& t, const Var& x, Shape s) {
   R1_CHECK(shape_numel(s) == x->numel(), "reshape: ", shape_str(x->v.shape()), " to ", shape_str(s));
-  const int64_t n = x->numel();
-  Var y = out_var(std::move(s), needs_grad(t, {&x}));
-  {
-    float* yo = y->val();
-    const float* xv = x->val();
-#pragma omp parallel for schedule(static) if (n > 32768)
-    for (int64_t i = 0; i < n; ++i) yo[i] = xv[i];
-  }
+  Var y = make_var(x->v.clone().reshape(std::move(s)), needs_grad(t, {&x}));
   if (y->requires_grad)
-    t.push([x, y, n] {
+    t.push([x, y] {
       float* d = x->grad();
       const float* dy = y->grad();
-#pragma omp parallel for schedule(static) if (n > 32768)
+      const int64_t n = x->numel();
       for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
     });
   return y;

@@ -18,7 +18,9 @@ void Node::alloc_grad() {
   g = kern::uninit(v.shape());
   float* p = g.f32();
   const int64_t n = g.numel(), blocks = (n + 16383) / 16384;
-#pragma omp parallel for schedule(static) if (n > 65536 && !omp_in_parallel())
+  // Only huge buffers (the logits' gradient): every parallel region is a sync point, which
+  // costs a scheduler time slice when the cores are shared and threads spin (OMP_WAIT_POLICY=active).
+#pragma omp parallel for schedule(static) if (n > (1 << 20) && !omp_in_parallel())
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t lo = b * 16384;
     std::memset(p + lo, 0, (size_t)(std::min(n, lo + 16384) - lo) * sizeof(float));

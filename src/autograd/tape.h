@@ -22,7 +22,7 @@ struct Node {
   float* val() { return v.f32(); }
   const float* val() const { return v.f32(); }
   // Zero-initialised on first use, so backward kernels can always accumulate
-  // (zeroed in parallel when large; call it outside parallel regions the first time).
+  // (zeroed in parallel when huge; call it outside parallel regions the first time).
   float* grad() {
     if (!g.defined() || g.numel() != v.numel()) alloc_grad();
     return g.f32();
