@@ -4,6 +4,8 @@
 // 512 tokens, hidden 256, vocab 8192, dense MLP 1024, experts 128, MLA ranks),
 // then what "3x faster than PyTorch" means as a fraction of that peak.
 // usage: bench_peak_flops [--threads N] [--reps R] [--torch-1t S] [--torch-2t S] [--gflop G]
+// (run it without OMP_WAIT_POLICY=active: an idle OpenMP thread that spins steals the
+// core from the 1-thread measurements that follow the N-thread peak)
 #include <immintrin.h>
 #include <omp.h>
 
@@ -103,8 +105,9 @@ struct Shape {
   int count;  // how many of these one training step runs (fwd + bwd, main model, MTP off)
 };
 
-// wall: GFLOP/s of wall time; cpu: GFLOP per second of process CPU time x threads
-// (with >1 thread this counts OpenBLAS's idle spinning as work, so it is a lower bound).
+// wall: GFLOP/s of wall time; cpu: on 1 thread GFLOP per second of the thread's CPU
+// time, on more GFLOP per second of process CPU time x threads (which counts idle
+// spinning as work, so it is a lower bound).
 struct Rate {
   Stats wall, cpu;
 };
@@ -121,7 +124,8 @@ Rate sgemm_rate(const Shape& s, int threads, int reps, int which = 0) {
   const int inner = std::max(1, (int)(2e8 / fl));
   std::vector<double> w, c;
   for (int k = 0; k < reps + 1; ++k) {
-    const double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    const clockid_t clk = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;
+    const double t0 = now(), c0 = clock_s(clk);
     for (int i = 0; i < inner; ++i) {
       if (which == 2)
         r1::ag::kern::gemm(s.ta, s.tb, s.M, s.N, s.K, 1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
@@ -131,7 +135,7 @@ Rate sgemm_rate(const Shape& s, int threads, int reps, int which = 0) {
         cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.M, s.N, s.K,
                     1.0f, A.data(), lda, B.data(), ldb, 0.0f, C.data(), s.N);
     }
-    const double dt = now() - t0, dc = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    const double dt = now() - t0, dc = clock_s(clk) - c0;
     if (k > 0) {  // the first round warms caches and threads
       w.push_back(fl * inner / dt / 1e9);
       c.push_back(fl * inner / dc * threads / 1e9);
