@@ -63,13 +63,13 @@ TEST(AutogradGemm, SplitMatchesDoubleReference) {
 }
 
 // The AVX2 small-product kernel on its own: every row tail of the 6-row tile
-// (M = 1..13), several 16-column panels, K with and without a multiple of 8
+// (M = 1..13), several 16-column panels, K with and without a multiple of 8, K over one 256 block
 // (the packing's 8x8 transpose and its scalar tail), all transposes, beta 0 / 1.
 TEST(AutogradGemm, SmallKernelMatchesDoubleReference) {
   Rng rng(12);
   for (int64_t M = 1; M <= 13; ++M)
     for (int64_t N : {16, 48})
-      for (int64_t K : {1, 7, 8, 29, 64})
+      for (int64_t K : {1, 7, 8, 29, 64, 300})
         for (int ta = 0; ta < 2; ++ta)
           for (int tb = 0; tb < 2; ++tb)
             for (float beta : {0.0f, 1.0f}) {

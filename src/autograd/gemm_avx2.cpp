@@ -101,8 +101,24 @@ void pack_nt(const float* src, int64_t ld, int64_t K, float* dst) {
 
 bool gemm_small_supported(int64_t M, int64_t N, int64_t K) { return N % 16 == 0 && K <= kMaxK && M > 0 && K > 0; }
 
+static void gemm_block(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                       const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
+// K is cut into blocks of kKc so a 16-column B panel (kKc x 16) and an A block
+// (6 x kKc) stay in L1 together; blocks after the first accumulate into C.
+constexpr int64_t kKc = 256;
+
 void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+    const int64_t kc = std::min(kKc, K - k0);
+    gemm_block(ta, tb, M, N, kc, alpha, ta ? A + k0 * lda : A + k0, lda, tb ? B + k0 : B + k0 * ldb, ldb,
+               k0 == 0 ? beta : 1.0f, C, ldc);
+  }
+}
+
+static void gemm_block(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                       const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   // Both operands are packed contiguous first (rows 128 or 256 floats apart land
   // in a handful of L1 sets and evict each other on every k): B whole, as 16-column
   // panels [N/16][K][16]; A as 6-row blocks [K][6] when transposed. Then C is
@@ -128,7 +144,16 @@ void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, 
     for (int64_t ib = 0; ib < nb; ++ib) {
       const int64_t i0 = ib * 6, R = std::min<int64_t>(6, M - i0);
       float* d = apack.data() + ib * 6 * K;
-      for (int64_t k = 0; k < K; ++k) std::memcpy(d + k * 6, A + k * lda + i0, R * sizeof(float));
+      if (R == 6) {  // 4 + 2 floats per k, no read past the block
+        for (int64_t k = 0; k < K; ++k) {
+          const float* src = A + k * lda + i0;
+          _mm_storeu_ps(d + k * 6, _mm_loadu_ps(src));
+          _mm_store_sd((double*)(d + k * 6 + 4), _mm_load_sd((const double*)(src + 4)));
+        }
+      } else {
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t r = 0; r < R; ++r) d[k * 6 + r] = A[k * lda + i0 + r];
+      }
     }
     Ause = apack.data();
     sai = 1, sak = 6, sblk = 6 * K;
