@@ -84,7 +84,10 @@ Var linear(Tape& t, const Var& x, const Var& W) {
       }
       const float* xp = bf ? xb.f32() : x->val();
       const float* Wp = bf ? Wb.f32() : W->val();
-      if (x->requires_grad) kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, 1.0f, x->grad(), K);
+      if (x->requires_grad) {
+        const bool fresh = x->take_fresh_grad();
+        kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, fresh ? 0.0f : 1.0f, x->g.f32(), K);
+      }
       if (W->requires_grad) kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, 1.0f, W->grad(), K);
     });
   return y;
@@ -103,9 +106,10 @@ static void rmsnorm_forward(float* y, float* rstd, const float* x, const float* 
     for (int64_t c = 0; c < C; ++c) y[n * C + c] = xr[c] * r * w[c];
   }
 }
-// bwd: dx = rstd*(dy*w) - x*rstd^3/C * sum_c(dy*w*x);  dw[c] += sum_n dy*x*rstd
-static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float* x, const float* w, const float* rstd,
-                             int64_t N, int64_t C) {
+// bwd: dx = rstd*(dy*w) - x*rstd^3/C * sum_c(dy*w*x) (written when dx_fresh, else added);
+// dw[c] += sum_n dy*x*rstd
+static void rmsnorm_backward(float* dx, bool dx_fresh, float* dw, const float* dy, const float* x, const float* w,
+                             const float* rstd, int64_t N, int64_t C) {
   if (dx) {
 #pragma omp parallel for schedule(static) if (N * C > 16384)
     for (int64_t n = 0; n < N; ++n) {
@@ -114,7 +118,10 @@ static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float*
       for (int64_t c = 0; c < C; ++c) dot += (double)dyr[c] * w[c] * xr[c];
       const float r = rstd[n];
       const float k = (float)(dot * r * r * r / (double)C);
-      for (int64_t c = 0; c < C; ++c) dx[n * C + c] += dyr[c] * w[c] * r - xr[c] * k;
+      if (dx_fresh)
+        for (int64_t c = 0; c < C; ++c) dx[n * C + c] = dyr[c] * w[c] * r - xr[c] * k;
+      else
+        for (int64_t c = 0; c < C; ++c) dx[n * C + c] += dyr[c] * w[c] * r - xr[c] * k;
     }
   }
   if (dw) {
@@ -145,8 +152,9 @@ Var rmsnorm(Tape& t, const Var& x, const Var& w, float eps) {
   rmsnorm_forward(y->val(), rstd.f32(), x->val(), w->val(), N, C, eps);
   if (y->requires_grad)
     t.push([x, w, y, rstd, N, C] {
-      rmsnorm_backward(x->requires_grad ? x->grad() : nullptr, w->requires_grad ? w->grad() : nullptr, y->grad(),
-                       x->val(), w->val(), rstd.f32(), N, C);
+      const bool fresh = x->requires_grad && x->take_fresh_grad();
+      rmsnorm_backward(x->requires_grad ? x->g.f32() : nullptr, fresh, w->requires_grad ? w->grad() : nullptr,
+                       y->grad(), x->val(), w->val(), rstd.f32(), N, C);
     });
   return y;
 }

@@ -27,6 +27,12 @@ void Node::alloc_grad() {
   }
 }
 
+bool Node::take_fresh_grad() {
+  if (has_grad()) return false;
+  g = kern::uninit(v.shape());
+  return true;
+}
+
 Var make_var(Tensor v, bool requires_grad) {
   auto n = std::make_shared<Node>();
   n->v = std::move(v);

@@ -28,6 +28,10 @@ struct Node {
     return g.f32();
   }
   void alloc_grad();
+  // For backward kernels that can write instead of accumulate: true when the
+  // gradient did not exist yet; it is then allocated uninitialised and the caller
+  // must write every element (saves zeroing it and reading the zeros back).
+  bool take_fresh_grad();
   bool has_grad() const { return g.defined() && g.numel() == v.numel(); }
   void zero_grad();
   int64_t numel() const { return v.numel(); }
