@@ -4,8 +4,9 @@
 // 512 tokens, hidden 256, vocab 8192, dense MLP 1024, experts 128, MLA ranks),
 // then what "3x faster than PyTorch" means as a fraction of that peak.
 // usage: bench_peak_flops [--threads N] [--reps R] [--torch-1t S] [--torch-2t S] [--gflop G]
-// (run it without OMP_WAIT_POLICY=active: an idle OpenMP thread that spins steals the
-// core from the 1-thread measurements that follow the N-thread peak)
+// Run it with OMP_WAIT_POLICY=active like the training benches: a thread that sleeps
+// between parallel regions can take milliseconds to wake in this VM, which swamps
+// the multi-threaded figures of small products.
 #include <immintrin.h>
 #include <omp.h>
 
@@ -106,8 +107,8 @@ struct Shape {
 };
 
 // wall: GFLOP/s of wall time; cpu: on 1 thread GFLOP per second of the thread's CPU
-// time, on more GFLOP per second of process CPU time x threads (which counts idle
-// spinning as work, so it is a lower bound).
+// time; on more, GFLOP per second of process CPU time x threads, only a rough guide
+// (low when idle threads spin, high when a thread waits for a core): trust wall there.
 struct Rate {
   Stats wall, cpu;
 };
@@ -166,12 +167,15 @@ int main(int argc, char** argv) {
   printf("FP32 FMA peak (12 ymm chains, register-resident), %d repeats, GFLOP/s min / median / max\n", reps);
   printf("  (wall: of elapsed time; cpu: per second of the threads' own CPU time, robust to a shared machine)\n");
   std::vector<Stats> pk(threads + 1);
-  for (int t = 1; t <= threads; ++t) {
+  // All 1-thread figures come before any multi-threaded region: under
+  // OMP_WAIT_POLICY=active an idle OpenMP thread spins and would share the core.
+  auto run_peak = [&](int t) {
     Peak p = peak(t, reps, iters);
     pk[t] = p.cpu;
     printf("  %d thread%s  wall %7.1f %7.1f %7.1f   cpu %7.1f %7.1f %7.1f\n", t, t > 1 ? "s" : " ", p.wall.mn,
            p.wall.med, p.wall.mx, p.cpu.mn, p.cpu.med, p.cpu.mx);
-  }
+  };
+  run_peak(1);
 
   // N = 512 tokens; shapes as the autograd kernels call them (C = A op(B), row-major).
   const std::vector<Shape> shapes = {
@@ -193,6 +197,10 @@ int main(int argc, char** argv) {
   printf("\nOpenBLAS sgemm on the training step's shapes [M x N x K], GFLOP/s min / median / max\n");
   for (int t : {1, threads}) {
     if (t == threads && threads == 1) break;
+    if (t > 1) {
+      printf(" FP32 FMA peak, more threads (as above)\n");
+      for (int u = 2; u <= threads; ++u) run_peak(u);
+    }
     printf(" %d thread%s: wall min / median / max, cpu min / median / max (cpu median as %% of the cpu FMA peak)\n", t,
            t > 1 ? "s" : "");
     for (auto& s : shapes) {
