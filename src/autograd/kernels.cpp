@@ -22,6 +22,19 @@ Tensor uninit(Shape s) {
   return Tensor::view(p, std::move(s), DType::F32, std::shared_ptr<void>(p, [](void* q) { std::free(q); }));
 }
 
+// One thread: the AVX2 kernel where it beats OpenBLAS (measured on this CPU by
+// bench_peak_flops' shapes: K and N up to 256, where OpenBLAS's packing and
+// setup dominate), OpenBLAS otherwise.
+static void gemm1(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (K <= 256 && N <= 256 && gemm_small_supported(M, N, K)) {
+    gemm_small(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
+              alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
           int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
@@ -30,8 +43,36 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
     return;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K,
-              alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+  const int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  // Below ~2^18 multiply-adds a split would not pay (OpenBLAS stays on one thread there too).
+  if (nt <= 1 || (double)M * (double)N * (double)K < 262144.0) {
+    gemm1(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Split C's longer side into nt fixed slabs (multiples of 16), one single-threaded
+  // product per thread: no synchronisation inside the product (OpenBLAS's own threading
+  // shares packed panels between threads and stalls when a core is busy elsewhere).
+  const bool split_m = M >= N;
+  const int64_t D = split_m ? M : N, step = ((D + nt - 1) / nt + 15) / 16 * 16;
+#pragma omp parallel num_threads(nt)
+  {
+    const int64_t lo = std::min(D, omp_get_thread_num() * step), hi = std::min(D, lo + step);
+    if (hi > lo) {
+      const float *a = A, *b = B;
+      float* c = C;
+      int64_t m = M, n = N;
+      if (split_m) {
+        a += ta ? lo : lo * lda;  // rows of op(A)
+        c += lo * ldc;
+        m = hi - lo;
+      } else {
+        b += tb ? lo * ldb : lo;  // columns of op(B)
+        c += lo;
+        n = hi - lo;
+      }
+      gemm1(ta, tb, m, n, K, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+  }
 }
 
 void round_bf16(float* dst, const float* src, int64_t n) {

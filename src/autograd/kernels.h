@@ -13,8 +13,16 @@ Tensor uninit(Shape s);
 
 // C[M,N] = alpha op(A) op(B) + beta C, row-major (OpenBLAS). Empty shapes are no-ops
 // (beta is still applied when K == 0 so callers can rely on C being written).
+// Outside a parallel region a large product is split over the threads in fixed
+// slabs of C, each a single-threaded sgemm; inside one it runs on the calling thread.
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda, const float* B,
           int64_t ldb, float beta, float* C, int64_t ldc);
+
+// The same product by a register-blocked AVX2 kernel on the calling thread
+// (gemm_avx2.cpp), for shapes gemm_small_supported() accepts (N % 16 == 0).
+bool gemm_small_supported(int64_t M, int64_t N, int64_t K);
+void gemm_small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 // dst = bf16(src) as f32 (dst may equal src); parallel over n when large and not nested.
 void round_bf16(float* dst, const float* src, int64_t n);

@@ -2,6 +2,7 @@
 // kernels side by side, then the tape wrappers.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -24,12 +25,18 @@ static void embedding_forward(float* out, const float* W, const int32_t* ids, in
 #pragma omp parallel for schedule(static) if (N * C > 16384)
   for (int64_t n = 0; n < N; ++n) std::memcpy(out + n * C, W + (int64_t)ids[n] * C, C * sizeof(float));
 }
-// bwd: dW[ids[n], :] += dout[n, :]  (serial: rows may repeat)
+// bwd: dW[ids[n], :] += dout[n, :]. Rows may repeat, so threads own column
+// blocks and each adds the rows n = 0..N-1 in order (the same sums at any thread count).
 static void embedding_backward(float* dW, const float* dout, const int32_t* ids, int64_t N, int64_t C) {
-  for (int64_t n = 0; n < N; ++n) {
-    float* d = dW + (int64_t)ids[n] * C;
-    const float* s = dout + n * C;
-    for (int64_t c = 0; c < C; ++c) d[c] += s[c];
+  const int64_t nb = (C + 31) / 32;
+#pragma omp parallel for schedule(static) if (N * C > 65536)
+  for (int64_t b = 0; b < nb; ++b) {
+    const int64_t c0 = b * 32, c1 = std::min(C, c0 + 32);
+    for (int64_t n = 0; n < N; ++n) {
+      float* d = dW + (int64_t)ids[n] * C;
+      const float* s = dout + n * C;
+      for (int64_t c = c0; c < c1; ++c) d[c] += s[c];
+    }
   }
 }
 
@@ -77,7 +84,10 @@ Var linear(Tape& t, const Var& x, const Var& W) {
       }
       const float* xp = bf ? xb.f32() : x->val();
       const float* Wp = bf ? Wb.f32() : W->val();
-      if (x->requires_grad) kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, 1.0f, x->grad(), K);
+      if (x->requires_grad) {
+        const bool fresh = x->take_fresh_grad();
+        kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, fresh ? 0.0f : 1.0f, x->g.f32(), K);
+      }
       if (W->requires_grad) kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, 1.0f, W->grad(), K);
     });
   return y;
@@ -96,9 +106,10 @@ static void rmsnorm_forward(float* y, float* rstd, const float* x, const float* 
     for (int64_t c = 0; c < C; ++c) y[n * C + c] = xr[c] * r * w[c];
   }
 }
-// bwd: dx = rstd*(dy*w) - x*rstd^3/C * sum_c(dy*w*x);  dw[c] += sum_n dy*x*rstd
-static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float* x, const float* w, const float* rstd,
-                             int64_t N, int64_t C) {
+// bwd: dx = rstd*(dy*w) - x*rstd^3/C * sum_c(dy*w*x) (written when dx_fresh, else added);
+// dw[c] += sum_n dy*x*rstd
+static void rmsnorm_backward(float* dx, bool dx_fresh, float* dw, const float* dy, const float* x, const float* w,
+                             const float* rstd, int64_t N, int64_t C) {
   if (dx) {
 #pragma omp parallel for schedule(static) if (N * C > 16384)
     for (int64_t n = 0; n < N; ++n) {
@@ -107,15 +118,27 @@ static void rmsnorm_backward(float* dx, float* dw, const float* dy, const float*
       for (int64_t c = 0; c < C; ++c) dot += (double)dyr[c] * w[c] * xr[c];
       const float r = rstd[n];
       const float k = (float)(dot * r * r * r / (double)C);
-      for (int64_t c = 0; c < C; ++c) dx[n * C + c] += dyr[c] * w[c] * r - xr[c] * k;
+      if (dx_fresh)
+        for (int64_t c = 0; c < C; ++c) dx[n * C + c] = dyr[c] * w[c] * r - xr[c] * k;
+      else
+        for (int64_t c = 0; c < C; ++c) dx[n * C + c] += dyr[c] * w[c] * r - xr[c] * k;
     }
   }
   if (dw) {
+    // Blocks of 32 columns; rows summed in order n = 0..N-1 for every column (as a
+    // column-at-a-time loop would), but row-major so the loads are contiguous and the
+    // 32 independent sums vectorise.
+    const int64_t nb = (C + 31) / 32;
 #pragma omp parallel for schedule(static) if (N * C > 16384)
-    for (int64_t c = 0; c < C; ++c) {
-      double s = 0;
-      for (int64_t n = 0; n < N; ++n) s += (double)dy[n * C + c] * x[n * C + c] * rstd[n];
-      dw[c] += (float)s;
+    for (int64_t b = 0; b < nb; ++b) {
+      const int64_t c0 = b * 32, cb = std::min<int64_t>(32, C - c0);
+      double acc[32] = {0};
+      for (int64_t n = 0; n < N; ++n) {
+        const float *dyr = dy + n * C + c0, *xr = x + n * C + c0;
+        const double r = rstd[n];
+        for (int64_t c = 0; c < cb; ++c) acc[c] += (double)dyr[c] * xr[c] * r;
+      }
+      for (int64_t c = 0; c < cb; ++c) dw[c0 + c] += (float)acc[c];
     }
   }
 }
@@ -129,8 +152,9 @@ Var rmsnorm(Tape& t, const Var& x, const Var& w, float eps) {
   rmsnorm_forward(y->val(), rstd.f32(), x->val(), w->val(), N, C, eps);
   if (y->requires_grad)
     t.push([x, w, y, rstd, N, C] {
-      rmsnorm_backward(x->requires_grad ? x->grad() : nullptr, w->requires_grad ? w->grad() : nullptr, y->grad(),
-                       x->val(), w->val(), rstd.f32(), N, C);
+      const bool fresh = x->requires_grad && x->take_fresh_grad();
+      rmsnorm_backward(x->requires_grad ? x->g.f32() : nullptr, fresh, w->requires_grad ? w->grad() : nullptr,
+                       y->grad(), x->val(), w->val(), rstd.f32(), N, C);
     });
   return y;
 }

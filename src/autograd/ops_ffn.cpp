@@ -100,8 +100,9 @@ Var swiglu_mlp(Tape& t, const Var& x, const ExpertWeights& W) {
       Tensor dY = kern::uninit({N, C}), dA = kern::uninit({N, F}), dU = kern::uninit({N, F});
       std::memcpy(dY.f32(), y->grad(), N * C * sizeof(float));
       auto gp = [](const Var& v) { return v->requires_grad ? v->grad() : nullptr; };
+      const bool fresh = x->requires_grad && x->take_fresh_grad();
       mlp_rows_bwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), dY.f32(), dA.f32(), dU.f32(),
-                   x->requires_grad ? x->grad() : nullptr, 1.0f, gp(W.gate), gp(W.up), gp(W.down), bf);
+                   x->requires_grad ? x->g.f32() : nullptr, fresh ? 0.0f : 1.0f, gp(W.gate), gp(W.up), gp(W.down), bf);
     });
   return y;
 }

@@ -1,6 +1,8 @@
 // Cross-entropy and per-token log-probabilities over the vocabulary.
+#include <algorithm>
 #include <cmath>
 
+#include "autograd/kernels.h"
 #include "autograd/ops.h"
 #include "autograd/vec.h"
 #include "base/error.h"
@@ -48,24 +50,37 @@ static void check_targets(const std::vector<int32_t>& y, int64_t N, int64_t V, i
 }
 
 // bwd of logp[n]: dlogits[n, v] += g[n] * (1[v == y_n] - softmax_v)
-static void logp_backward(float* dlg, const float* lg, const std::vector<float>& lse, const std::vector<int32_t>& y,
-                          const float* gn, float gscalar, int64_t N, int64_t V, int32_t ignore) {
+static void logp_backward_rows(float* dlg, const float* lg, const std::vector<float>& lse,
+                               const std::vector<int32_t>& y, const float* gn, float gscalar, int64_t N, int64_t V,
+                               int32_t ignore, bool overwrite) {
 #pragma omp parallel for schedule(static) if (N * V > 16384)
   for (int64_t n = 0; n < N; ++n) {
-    if (y[n] == ignore) continue;
-    const float g = gn ? gn[n] : gscalar;
-    if (g == 0.0f) continue;
-    const float* l = lg + n * V;
     float* d = dlg + n * V;
+    const float g = y[n] == ignore ? 0.0f : gn ? gn[n] : gscalar;
+    if (g == 0.0f) {
+      if (overwrite) std::fill(d, d + V, 0.0f);
+      continue;
+    }
+    const float* l = lg + n * V;
     const int64_t V8 = V / 8 * 8;
     const __m256 ln = _mm256_set1_ps(lse[n]), ng = _mm256_set1_ps(-g);
     for (int64_t v = 0; v < V8; v += 8) {
       const __m256 p = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(l + v), ln));
-      _mm256_storeu_ps(d + v, _mm256_fmadd_ps(ng, p, _mm256_loadu_ps(d + v)));
+      const __m256 old = overwrite ? _mm256_setzero_ps() : _mm256_loadu_ps(d + v);
+      _mm256_storeu_ps(d + v, _mm256_fmadd_ps(ng, p, old));
     }
-    for (int64_t v = V8; v < V; ++v) d[v] = std::fmaf(-g, vec::exp1(l[v] - lse[n]), d[v]);
+    for (int64_t v = V8; v < V; ++v) d[v] = std::fmaf(-g, vec::exp1(l[v] - lse[n]), overwrite ? 0.0f : d[v]);
     d[y[n]] += g;
   }
+}
+
+// The logits' gradient is usually first written here: then it is written, not
+// zeroed and accumulated into (a [N, vocab] buffer: two passes over memory saved).
+static void logp_backward(const Var& logits, const std::vector<float>& lse, const std::vector<int32_t>& y,
+                          const float* gn, float gscalar, int64_t N, int64_t V, int32_t ignore) {
+  const bool fresh = !logits->has_grad();
+  if (fresh) logits->g = kern::uninit(logits->v.shape());
+  logp_backward_rows(logits->g.f32(), logits->val(), lse, y, gn, gscalar, N, V, ignore, fresh);
 }
 
 Var cross_entropy(Tape& t, const Var& logits, const std::vector<int32_t>& y, int32_t ignore) {
@@ -82,7 +97,7 @@ Var cross_entropy(Tape& t, const Var& logits, const std::vector<int32_t>& y, int
   if (out->requires_grad && cnt)
     t.push([logits, out, lse = std::move(lse), y, N, V, ignore, cnt] {
       // loss = -mean logp -> d logp = -1/cnt
-      logp_backward(logits->grad(), logits->val(), lse, y, nullptr, -out->grad()[0] / (float)cnt, N, V, ignore);
+      logp_backward(logits, lse, y, nullptr, -out->grad()[0] / (float)cnt, N, V, ignore);
     });
   return out;
 }
@@ -96,7 +111,7 @@ Var token_logprobs(Tape& t, const Var& logits, const std::vector<int32_t>& y, in
   for (int64_t n = 0; n < N; ++n) out->val()[n] = y[n] == ignore ? 0.0f : logits->val()[n * V + y[n]] - lse[n];
   if (out->requires_grad)
     t.push([logits, out, lse = std::move(lse), y, N, V, ignore] {
-      logp_backward(logits->grad(), logits->val(), lse, y, out->grad(), 0.0f, N, V, ignore);
+      logp_backward(logits, lse, y, out->grad(), 0.0f, N, V, ignore);
     });
   return out;
 }

@@ -1,13 +1,36 @@
 #include "autograd/tape.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cstring>
 
+#include "autograd/kernels.h"
 #include "base/error.h"
 
 namespace r1::ag {
 
 void Node::zero_grad() {
   if (has_grad()) std::memset(g.raw(), 0, g.nbytes());
+}
+
+void Node::alloc_grad() {
+  g = kern::uninit(v.shape());
+  float* p = g.f32();
+  const int64_t n = g.numel(), blocks = (n + 16383) / 16384;
+  // Only huge buffers (the logits' gradient): every parallel region is a sync point, which
+  // costs a scheduler time slice when the cores are shared and threads spin (OMP_WAIT_POLICY=active).
+#pragma omp parallel for schedule(static) if (n > (1 << 20) && !omp_in_parallel())
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t lo = b * 16384;
+    std::memset(p + lo, 0, (size_t)(std::min(n, lo + 16384) - lo) * sizeof(float));
+  }
+}
+
+bool Node::take_fresh_grad() {
+  if (has_grad()) return false;
+  g = kern::uninit(v.shape());
+  return true;
 }
 
 Var make_var(Tensor v, bool requires_grad) {

@@ -21,11 +21,17 @@ struct Node {
   bool requires_grad = false;
   float* val() { return v.f32(); }
   const float* val() const { return v.f32(); }
-  // Zero-initialised on first use, so backward kernels can always accumulate.
+  // Zero-initialised on first use, so backward kernels can always accumulate
+  // (zeroed in parallel when huge; call it outside parallel regions the first time).
   float* grad() {
-    if (!g.defined() || g.numel() != v.numel()) g = Tensor::empty(v.shape());
+    if (!g.defined() || g.numel() != v.numel()) alloc_grad();
     return g.f32();
   }
+  void alloc_grad();
+  // For backward kernels that can write instead of accumulate: true when the
+  // gradient did not exist yet; it is then allocated uninitialised and the caller
+  // must write every element (saves zeroing it and reading the zeros back).
+  bool take_fresh_grad();
   bool has_grad() const { return g.defined() && g.numel() == v.numel(); }
   void zero_grad();
   int64_t numel() const { return v.numel(); }
