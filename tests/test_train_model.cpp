@@ -148,8 +148,11 @@ TEST(TrainData, BestFitBeatsConcatOnTruncations) {
   EXPECT_EQ(bf.truncated_docs, longer);
   EXPECT_GT(cc.truncated_docs, bf.truncated_docs);
   // a document piece never spans two segment ids within a row, and pads are -1 with pad id
-  for (int64_t i = 0; i < bf.rows() * 16; ++i)
-    if (bf.seg[i] < 0) EXPECT_EQ(bf.tokens[i], -7);
+  for (int64_t i = 0; i < bf.rows() * 16; ++i) {
+    if (bf.seg[i] < 0) {
+      EXPECT_EQ(bf.tokens[i], -7);
+    }
+  }
 }
 
 TEST(TrainData, FimPsmLayoutAtCharBoundaries) {
