@@ -47,7 +47,7 @@ struct Packed {
   std::vector<int32_t> ids, seg, pos, targets;
 };
 
-Packed pack(const TokenRows& rows, size_t r0, size_t r1, int V, const std::vector<std::vector<float>>* dlogp) {
+Packed pack(const TokenRows& rows, size_t r0, size_t r1, int V) {
   Packed p;
   p.B = (int64_t)(r1 - r0);
   for (size_t r = r0; r < r1; r++) p.T = std::max<int64_t>(p.T, (int64_t)rows.tokens[r].size());
@@ -78,8 +78,7 @@ Packed pack(const TokenRows& rows, size_t r0, size_t r1, int V, const std::vecto
       if (fresh) run++;
       p.seg[n] = run;
       p.pos[n] = fresh ? 0 : p.pos[n - 1] + 1;
-      if (i + 1 < L && w[i + 1] && sg[i + 1] > 0 && sg[i + 1] == sg[i] &&
-          (!dlogp || (*dlogp)[r][i + 1] != 0.0f)) {
+      if (i + 1 < L && w[i + 1] && sg[i + 1] > 0 && sg[i + 1] == sg[i]) {
         R1_CHECK(tok[i + 1] >= 0 && tok[i + 1] < V, "v3_policy: token id ", tok[i + 1], " out of range");
         p.targets[n] = tok[i + 1];
       }
@@ -137,7 +136,7 @@ void V3Policy::logprobs(const TokenRows& rows, std::vector<std::vector<float>>* 
     if (ent) (*ent)[r].assign(rows.tokens[r].size(), 0.0f);
   }
   for (auto [r0, r1] : groups(rows)) {
-    Packed p = pack(rows, r0, r1, V, nullptr);
+    Packed p = pack(rows, r0, r1, V);
     ag::Tape tape;
     tape.enabled = false;
     ag::Var lg = m_.forward_logits(tape, p.ids, ag::AttnLayout{p.B, p.T, p.seg}, p.pos);
@@ -161,27 +160,16 @@ void V3Policy::backward(const TokenRows& rows, const std::vector<std::vector<flo
            rows.tokens.size());
   for (size_t r = 0; r < rows.tokens.size(); r++)
     R1_CHECK(dlogp[r].size() == rows.tokens[r].size(), "v3_policy: dlogp row ", r, " has wrong length");
-  const int V = m_.cfg.vocab_size;
-  if (logp_out) {
-    logp_out->assign(rows.tokens.size(), {});
-    for (size_t r = 0; r < rows.tokens.size(); r++) (*logp_out)[r].assign(rows.tokens[r].size(), 0.0f);
-  }
-  for (auto [r0, r1] : groups(rows)) {
-    Packed p = pack(rows, r0, r1, V, &dlogp);
-    if (std::all_of(p.targets.begin(), p.targets.end(), [](int32_t y) { return y < 0; })) continue;
-    ag::Tape tape;
-    ag::Var lg = m_.forward_logits(tape, p.ids, ag::AttnLayout{p.B, p.T, p.seg}, p.pos);
-    ag::Var lp = ag::token_logprobs(tape, lg, p.targets);
-    std::vector<float> seed((size_t)(p.B * p.T), 0.0f);
-    for (int64_t b = 0; b < p.B; b++)
-      for (int64_t i = 0; i < p.T; i++) {
-        const int64_t n = b * p.T + i;
-        if (p.targets[(size_t)n] < 0) continue;
-        seed[(size_t)n] = dlogp[r0 + (size_t)b][(size_t)i + 1];
-        if (logp_out) (*logp_out)[r0 + (size_t)b][(size_t)i + 1] = lp->val()[n];
-      }
-    tape.backward(lp, seed.data());
-  }
+  if (logp_out) logp_out->assign(rows.tokens.size(), {});
+  // Fixed weights are seeds that ignore the log-probs; logp_out keeps the weighted positions.
+  backward_from_logprobs(rows, [&](size_t r, const std::vector<float>& lp, std::vector<float>& d) {
+    d = dlogp[r];
+    if (!logp_out) return;
+    auto& o = (*logp_out)[r];
+    o.assign(lp.size(), 0.0f);
+    for (size_t t = 0; t < lp.size(); t++)
+      if (dlogp[r][t] != 0.0f) o[t] = lp[t];
+  });
 }
 
 void V3Policy::backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds,
@@ -194,7 +182,15 @@ void V3Policy::backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds
   }
   std::vector<float> row_lp, row_d;
   for (auto [r0, r1] : groups(rows)) {
-    Packed p = pack(rows, r0, r1, V, nullptr);
+    Packed p = pack(rows, r0, r1, V);
+    if (std::all_of(p.targets.begin(), p.targets.end(), [](int32_t y) { return y < 0; })) {
+      for (size_t r = r0; r < r1; r++) {  // nothing scored: no forward, the seeds see zeros
+        row_lp.assign(rows.tokens[r].size(), 0.0f);
+        row_d.assign(row_lp.size(), 0.0f);
+        seeds(r, row_lp, row_d);
+      }
+      continue;
+    }
     ag::Tape tape;
     ag::Var lg = m_.forward_logits(tape, p.ids, ag::AttnLayout{p.B, p.T, p.seg}, p.pos);
     ag::Var lp = ag::token_logprobs(tape, lg, p.targets);
