@@ -1,6 +1,7 @@
 // Elementwise, normalisation, embedding and GEMM ops: forward and backward
 // kernels side by side, then the tape wrappers.
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -88,7 +89,10 @@ Var linear(Tape& t, const Var& x, const Var& W) {
         const bool fresh = x->take_fresh_grad();
         kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, fresh ? 0.0f : 1.0f, x->g.f32(), K);
       }
-      if (W->requires_grad) kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, 1.0f, W->grad(), K);
+      if (W->requires_grad) {
+        const bool fresh = W->take_fresh_grad();
+        kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, fresh ? 0.0f : 1.0f, W->g.f32(), K);
+      }
     });
   return y;
 }
@@ -160,6 +164,17 @@ Var rmsnorm(Tape& t, const Var& x, const Var& w, float eps) {
 }
 
 // ---------- add / scale ----------
+// d += dy, or d = dy when fresh (n floats, split in fixed blocks).
+static void accumulate(float* d, const float* dy, int64_t n, bool fresh) {
+#pragma omp parallel for schedule(static) if (n > 16384 && !omp_in_parallel())
+  for (int64_t b = 0; b < (n + 4095) / 4096; ++b) {
+    const int64_t lo = b * 4096, hi = std::min(n, lo + 4096);
+    if (fresh) std::memcpy(d + lo, dy + lo, (hi - lo) * sizeof(float));
+    else
+      for (int64_t i = lo; i < hi; ++i) d[i] += dy[i];
+  }
+}
+
 Var add(Tape& t, const Var& a, const Var& b) {
   R1_CHECK(a->numel() == b->numel(), "add: shapes ", shape_str(a->v.shape()), " and ", shape_str(b->v.shape()));
   const int64_t n = a->numel();
@@ -170,12 +185,12 @@ Var add(Tape& t, const Var& a, const Var& b) {
   for (int64_t i = 0; i < n; ++i) yo[i] = pa[i] + pb[i];
   if (y->requires_grad)
     t.push([a, b, y, n] {
-      const float* dy = y->grad();
+      if (!y->has_grad()) return;
+      const float* dy = y->g.f32();
       for (const Var* p : {&a, &b}) {
         if (!(*p)->requires_grad) continue;
-        float* d = (*p)->grad();
-#pragma omp parallel for schedule(static) if (n > 16384)
-        for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
+        const bool fresh = (*p)->take_fresh_grad();
+        accumulate((*p)->g.f32(), dy, n, fresh);
       }
     });
   return y;
@@ -227,13 +242,28 @@ Var narrow(Tape& t, const Var& x, int64_t off, int64_t len) {
   Shape s = x->v.shape();
   s.back() = len;
   Var y = out_var(s, needs_grad(t, {&x}));
-  for (int64_t r = 0; r < R; ++r) std::memcpy(y->val() + r * len, x->val() + r * D + off, len * sizeof(float));
+  const float* xv = x->val();
+  float* yv = y->val();
+#pragma omp parallel for schedule(static) if (R * len > 16384)
+  for (int64_t r = 0; r < R; ++r) std::memcpy(yv + r * len, xv + r * D + off, len * sizeof(float));
   if (y->requires_grad)
     t.push([x, y, R, D, off, len] {
-      float* dx = x->grad();
-      const float* dy = y->grad();
-      for (int64_t r = 0; r < R; ++r)
-        for (int64_t j = 0; j < len; ++j) dx[r * D + off + j] += dy[r * len + j];
+      if (!y->has_grad()) return;
+      const float* dy = y->g.f32();
+      const bool fresh = x->take_fresh_grad();  // then the columns outside the window are zero
+      float* dx = x->g.f32();
+#pragma omp parallel for schedule(static) if (R * D > 16384)
+      for (int64_t r = 0; r < R; ++r) {
+        float* d = dx + r * D;
+        const float* g = dy + r * len;
+        if (fresh) {
+          std::fill(d, d + off, 0.0f);
+          std::memcpy(d + off, g, len * sizeof(float));
+          std::fill(d + off + len, d + D, 0.0f);
+        } else {
+          for (int64_t j = 0; j < len; ++j) d[off + j] += g[j];
+        }
+      }
     });
   return y;
 }
@@ -245,9 +275,12 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
   Shape s = a->v.shape();
   s.back() = Da + Db;
   Var y = out_var(s, needs_grad(t, {&a, &b}));
+  float* yv = y->val();
+  const float *av = a->val(), *bv = b->val();
+#pragma omp parallel for schedule(static) if (R * (Da + Db) > 16384)
   for (int64_t r = 0; r < R; ++r) {
-    std::memcpy(y->val() + r * (Da + Db), a->val() + r * Da, Da * sizeof(float));
-    std::memcpy(y->val() + r * (Da + Db) + Da, b->val() + r * Db, Db * sizeof(float));
+    std::memcpy(yv + r * (Da + Db), av + r * Da, Da * sizeof(float));
+    std::memcpy(yv + r * (Da + Db) + Da, bv + r * Db, Db * sizeof(float));
   }
   if (y->requires_grad)
     t.push([a, b, y, R, Da, Db] {
@@ -266,15 +299,20 @@ Var concat_last(Tape& t, const Var& a, const Var& b) {
   return y;
 }
 
+// A view: the value shares x's storage (values are never written after their op),
+// and when x has no gradient yet it takes over y's buffer instead of a copy.
 Var reshape(Tape& t, const Var& x, Shape s) {
   R1_CHECK(shape_numel(s) == x->numel(), "reshape: ", shape_str(x->v.shape()), " to ", shape_str(s));
-  Var y = make_var(x->v.clone().reshape(std::move(s)), needs_grad(t, {&x}));
+  Var y = make_var(x->v.reshape(std::move(s)), needs_grad(t, {&x}));
   if (y->requires_grad)
     t.push([x, y] {
-      float* d = x->grad();
-      const float* dy = y->grad();
-      const int64_t n = x->numel();
-      for (int64_t i = 0; i < n; ++i) d[i] += dy[i];
+      if (!y->has_grad()) return;
+      if (!x->has_grad()) {
+        x->g = y->g.reshape(x->v.shape());
+        x->stale = false;
+      } else {
+        accumulate(x->g.f32(), y->g.f32(), x->numel(), false);
+      }
     });
   return y;
 }

@@ -36,21 +36,43 @@ void mlp_rows_fwd(const float* X, int64_t n, int64_t C, int64_t F, const MlpPtrs
   kern::gemm(false, true, n, C, F, 1.0f, A, F, W.Wd, F, 0.0f, Y, C);
 }
 
+// Weight-gradient buffers of one MLP (gate, up, down; null: not wanted) and
+// whether each is written fresh (beta 0) or accumulated into (beta 1).
+struct MlpGrads {
+  std::array<float*, 3> d{nullptr, nullptr, nullptr};
+  std::array<float, 3> beta{1.0f, 1.0f, 1.0f};
+};
+
+// Takes the weights' gradients for a backward that will write them (call
+// outside parallel regions: it may allocate).
+MlpGrads take_grads(const ExpertWeights& e) {
+  MlpGrads r;
+  const Var* w[3] = {&e.gate, &e.up, &e.down};
+  for (int i = 0; i < 3; ++i)
+    if ((*w[i])->requires_grad) {
+      r.beta[i] = (*w[i])->take_fresh_grad() ? 0.0f : 1.0f;
+      r.d[i] = (*w[i])->g.f32();
+    }
+  return r;
+}
+
 // Backward of mlp_rows_fwd. dY [n, C] is rounded in place under bf; dA, dU
 // are [n, F] scratch; dX (may be null) = or += (beta) the input gradient;
-// weight gradients (may be null) accumulate.
+// weight gradients are written or accumulated as dW says (n > 0 required when
+// any is written fresh, so that every element is written).
 void mlp_rows_bwd(const float* X, int64_t n, int64_t C, int64_t F, const MlpPtrs& W, const float* G, const float* U,
-                  const float* A, float* dY, float* dA, float* dU, float* dX, float beta_dx, float* dWg, float* dWu,
-                  float* dWd, bool bf) {
+                  const float* A, float* dY, float* dA, float* dU, float* dX, float beta_dx, const MlpGrads& dW,
+                  bool bf) {
   if (n == 0) return;
+  float *dWg = dW.d[0], *dWu = dW.d[1], *dWd = dW.d[2];
   if (bf) kern::round_bf16(dY, dY, n * C);
-  if (dWd) kern::gemm(true, false, C, F, n, 1.0f, dY, C, A, F, 1.0f, dWd, F);
+  if (dWd) kern::gemm(true, false, C, F, n, 1.0f, dY, C, A, F, dW.beta[2], dWd, F);
   kern::gemm(false, false, n, F, C, 1.0f, dY, C, W.Wd, F, 0.0f, dA, F);
   silu_mul_bwd(G, U, dA, dU, n * F);
   float* dG = dA;
   if (bf) kern::round_bf16(dG, dG, n * F), kern::round_bf16(dU, dU, n * F);
-  if (dWg) kern::gemm(true, false, F, C, n, 1.0f, dG, F, X, C, 1.0f, dWg, C);
-  if (dWu) kern::gemm(true, false, F, C, n, 1.0f, dU, F, X, C, 1.0f, dWu, C);
+  if (dWg) kern::gemm(true, false, F, C, n, 1.0f, dG, F, X, C, dW.beta[0], dWg, C);
+  if (dWu) kern::gemm(true, false, F, C, n, 1.0f, dU, F, X, C, dW.beta[1], dWu, C);
   if (dX) {
     kern::gemm(false, false, n, C, F, 1.0f, dG, F, W.Wg, C, beta_dx, dX, C);
     kern::gemm(false, false, n, C, F, 1.0f, dU, F, W.Wu, C, 1.0f, dX, C);
@@ -97,12 +119,12 @@ Var swiglu_mlp(Tape& t, const Var& x, const ExpertWeights& W) {
   mlp_rows_fwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), y->val(), bf);
   if (y->requires_grad)
     t.push([x, W, y, wb, xb, G, U, A, N, C, F, bf] {
-      Tensor dY = kern::uninit({N, C}), dA = kern::uninit({N, F}), dU = kern::uninit({N, F});
-      std::memcpy(dY.f32(), y->grad(), N * C * sizeof(float));
-      auto gp = [](const Var& v) { return v->requires_grad ? v->grad() : nullptr; };
+      // y's gradient is not read again: mlp_rows_bwd may round it in place
+      Tensor dA = kern::uninit({N, F}), dU = kern::uninit({N, F});
       const bool fresh = x->requires_grad && x->take_fresh_grad();
-      mlp_rows_bwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), dY.f32(), dA.f32(), dU.f32(),
-                   x->requires_grad ? x->g.f32() : nullptr, fresh ? 0.0f : 1.0f, gp(W.gate), gp(W.up), gp(W.down), bf);
+      if (N == 0) return;
+      mlp_rows_bwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), y->grad(), dA.f32(), dU.f32(),
+                   x->requires_grad ? x->g.f32() : nullptr, fresh ? 0.0f : 1.0f, take_grads(W), bf);
     });
   return y;
 }
@@ -210,26 +232,21 @@ Var moe_experts(Tape& t, const Var& x, const Var& w, const Routing& r, const std
           const int64_t s = pos[n * K + k];
           const float* src = Yp + s * C;
           const float* d = dy + n * C;
-          if (dw) {
-            double dot = 0;
-            for (int64_t c = 0; c < C; ++c) dot += (double)d[c] * src[c];
-            dw[n * K + k] += (float)dot;
-          }
+          if (dw) dw[n * K + k] += (float)vec::dot_f64(d, src, C);
           const float a = wv[n * K + k];
           for (int64_t c = 0; c < C; ++c) dYp[s * C + c] = a * d[c];
         }
-      auto gp = [](const Var& v) { return v->requires_grad ? v->grad() : nullptr; };
-      // grads allocated here, before the parallel region (allocation is not thread-safe)
-      std::vector<std::array<float*, 3>> dW(E + 1);
-      for (int e = 0; e < E; ++e) dW[e] = {gp(ex[e].gate), gp(ex[e].up), gp(ex[e].down)};
-      if (has_sh) dW[E] = {gp(shw.gate), gp(shw.up), gp(shw.down)};
+      // Grads taken here, before the parallel region (it may allocate), and only for
+      // the experts that ran: one without tokens keeps its gradient as it was.
+      std::vector<MlpGrads> dW(E + 1);
+      for (int e : tasks)
+        if (e < E || N > 0) dW[e] = take_grads(e == E ? shw : ex[e]);
       const bool want_dx = x->requires_grad;
       Tensor dA = kern::uninit({S, F}), dU = kern::uninit({S, F}), dX;
       if (want_dx) dX = kern::uninit({S, C});
-      Tensor dYs, dAs, dUs, dXs;
+      Tensor dAs, dUs, dXs;
       if (has_sh) {
-        dYs = kern::uninit({N, C}), dAs = kern::uninit({N, Fs}), dUs = kern::uninit({N, Fs});
-        std::memcpy(dYs.f32(), dy, N * C * sizeof(float));
+        dAs = kern::uninit({N, Fs}), dUs = kern::uninit({N, Fs});
         if (want_dx) dXs = kern::uninit({N, C});
       }
       const int nt = (int)tasks.size();
@@ -237,13 +254,14 @@ Var moe_experts(Tape& t, const Var& x, const Var& w, const Routing& r, const std
       for (int ti = 0; ti < nt; ++ti) {
         const int e = tasks[ti];
         if (e == E) {
-          mlp_rows_bwd(bf ? xs.f32() : x->val(), N, C, Fs, wb[E].p, Gs.f32(), Us.f32(), As.f32(), dYs.f32(), dAs.f32(),
-                       dUs.f32(), want_dx ? dXs.f32() : nullptr, 0.0f, dW[E][0], dW[E][1], dW[E][2], bf);
+          // dy is read only by the loop above: the shared expert may round it in place
+          mlp_rows_bwd(bf ? xs.f32() : x->val(), N, C, Fs, wb[E].p, Gs.f32(), Us.f32(), As.f32(), out->g.f32(), dAs.f32(),
+                       dUs.f32(), want_dx ? dXs.f32() : nullptr, 0.0f, dW[E], bf);
         } else {
           const int64_t o = off[e], n = off[e + 1] - o;
           mlp_rows_bwd(X.f32() + o * C, n, C, F, wb[e].p, G.f32() + o * F, U.f32() + o * F, A.f32() + o * F,
                        dYp + o * C, dA.f32() + o * F, dU.f32() + o * F, want_dx ? dX.f32() + o * C : nullptr, 0.0f,
-                       dW[e][0], dW[e][1], dW[e][2], bf);
+                       dW[e], bf);
         }
       }
       if (want_dx) {

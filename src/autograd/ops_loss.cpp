@@ -78,8 +78,7 @@ static void logp_backward_rows(float* dlg, const float* lg, const std::vector<fl
 // zeroed and accumulated into (a [N, vocab] buffer: two passes over memory saved).
 static void logp_backward(const Var& logits, const std::vector<float>& lse, const std::vector<int32_t>& y,
                           const float* gn, float gscalar, int64_t N, int64_t V, int32_t ignore) {
-  const bool fresh = !logits->has_grad();
-  if (fresh) logits->g = kern::uninit(logits->v.shape());
+  const bool fresh = logits->take_fresh_grad();
   logp_backward_rows(logits->g.f32(), logits->val(), lse, y, gn, gscalar, N, V, ignore, fresh);
 }
 

@@ -10,12 +10,8 @@
 
 namespace r1::ag {
 
-void Node::zero_grad() {
-  if (has_grad()) std::memset(g.raw(), 0, g.nbytes());
-}
-
-void Node::alloc_grad() {
-  g = kern::uninit(v.shape());
+void Node::zero_buffer() {
+  stale = false;
   float* p = g.f32();
   const int64_t n = g.numel(), blocks = (n + 16383) / 16384;
   // Only huge buffers (the logits' gradient): every parallel region is a sync point, which
@@ -27,9 +23,16 @@ void Node::alloc_grad() {
   }
 }
 
+void Node::alloc_grad() {
+  g = kern::uninit(v.shape());
+  stale = true;
+  zero_buffer();
+}
+
 bool Node::take_fresh_grad() {
   if (has_grad()) return false;
-  g = kern::uninit(v.shape());
+  if (!has_buffer()) g = kern::uninit(v.shape());
+  stale = false;
   return true;
 }
 

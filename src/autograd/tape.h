@@ -17,24 +17,36 @@ namespace r1::ag {
 
 struct Node {
   Tensor v;                    // value, F32 contiguous
-  Tensor g;                    // gradient, allocated on first use
+  Tensor g;                    // gradient buffer, allocated on first use
   bool requires_grad = false;
+  // A stale gradient reads as zero without its buffer being cleared: zero_grad()
+  // (and the optimizer's fused clear) only marks it, and the next backward either
+  // writes over the buffer (take_fresh_grad) or clears it on first accumulation
+  // (grad()). Saves a write of every parameter per step and, where the weight
+  // gradient's GEMM writes instead of accumulating, a read of it too.
+  bool stale = false;
   float* val() { return v.f32(); }
   const float* val() const { return v.f32(); }
-  // Zero-initialised on first use, so backward kernels can always accumulate
-  // (zeroed in parallel when huge; call it outside parallel regions the first time).
+  // For accumulating backward kernels: zero-initialised on first use (zeroed in
+  // parallel when huge; call it outside parallel regions the first time).
   float* grad() {
-    if (!g.defined() || g.numel() != v.numel()) alloc_grad();
+    if (!has_buffer()) alloc_grad();
+    else if (stale) zero_buffer();
     return g.f32();
   }
   void alloc_grad();
   // For backward kernels that can write instead of accumulate: true when the
-  // gradient did not exist yet; it is then allocated uninitialised and the caller
-  // must write every element (saves zeroing it and reading the zeros back).
+  // gradient holds nothing yet (never allocated, or stale); the caller must then
+  // write every element of g (saves zeroing it and reading the zeros back).
   bool take_fresh_grad();
-  bool has_grad() const { return g.defined() && g.numel() == v.numel(); }
-  void zero_grad();
+  // True when the gradient holds values (allocated and not stale).
+  bool has_grad() const { return has_buffer() && !stale; }
+  void zero_grad() { stale = has_buffer(); }
   int64_t numel() const { return v.numel(); }
+
+ private:
+  bool has_buffer() const { return g.defined() && g.numel() == v.numel(); }
+  void zero_buffer();
 };
 using Var = std::shared_ptr<Node>;
 

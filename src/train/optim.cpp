@@ -47,13 +47,13 @@ void AdamW::step(float lr, float grad_scale, bool zero_grads) {
     for (auto& c : make_chunks(p_)) chunks_.push_back({c.p, c.lo, c.hi});
   }
   const int64_t nc = (int64_t)chunks_.size();
-  for (auto& p : p_) p.v->grad();  // allocate missing grads (zero) before the parallel region
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < nc; ++ci) {
     const auto [pi, lo, hi] = chunks_[ci];
     Var& v = p_[pi].v;
     float* __restrict w = v->val();
-    float* __restrict g = v->g.f32();
+    // a parameter without a gradient (never reached, or stale) updates with g = 0
+    const float* __restrict g = v->has_grad() ? v->g.f32() : nullptr;
     float* __restrict m = m_[pi].f32();
     float* __restrict s = v_[pi].f32();
     const float wd = p_[pi].decay ? c_.weight_decay : 0.0f;
@@ -65,7 +65,7 @@ void AdamW::step(float lr, float grad_scale, bool zero_grads) {
                  vgs = _mm256_set1_ps(gs);
     int64_t j = lo;
     for (; j + 8 <= hi; j += 8) {
-      const __m256 gj = _mm256_mul_ps(_mm256_loadu_ps(g + j), vgs);
+      const __m256 gj = g ? _mm256_mul_ps(_mm256_loadu_ps(g + j), vgs) : _mm256_setzero_ps();
       const __m256 mj = _mm256_fmadd_ps(vb1, _mm256_loadu_ps(m + j), _mm256_mul_ps(vc1, gj));
       const __m256 sj = _mm256_fmadd_ps(vb2, _mm256_loadu_ps(s + j), _mm256_mul_ps(_mm256_mul_ps(vc2, gj), gj));
       _mm256_storeu_ps(m + j, mj);
@@ -74,19 +74,18 @@ void AdamW::step(float lr, float grad_scale, bool zero_grads) {
       const __m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(sj, vib2)), veps);
       const __m256 upd = _mm256_fmadd_ps(vwd, wj, _mm256_div_ps(_mm256_mul_ps(mj, vib1), den));
       _mm256_storeu_ps(w + j, _mm256_fnmadd_ps(vlr, upd, wj));
-      if (zero_grads) _mm256_storeu_ps(g + j, _mm256_setzero_ps());
     }
     for (; j < hi; ++j) {
-      const float gj = g[j] * gs;
+      const float gj = g ? g[j] * gs : 0.0f;
       const float mj = std::fmaf(b1, m[j], (1 - b1) * gj);
       const float sj = std::fmaf(b2, s[j], ((1 - b2) * gj) * gj);
       m[j] = mj;
       s[j] = sj;
       const float upd = std::fmaf(wd, w[j], (mj * ib1) / (std::sqrt(sj * ib2) + eps));
       w[j] = std::fmaf(-lr, upd, w[j]);
-      if (zero_grads) g[j] = 0.0f;
     }
   }
+  if (zero_grads) zero_grad();
 }
 
 void AdamW::zero_grad() {
@@ -119,10 +118,14 @@ double grad_norm(const std::vector<NamedParam>& ps) {
   const auto cs = make_chunks(ps);
   const int64_t nc = (int64_t)cs.size();
   std::vector<double> part(nc);
-  for (auto& p : ps) p.v->grad();
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < nc; ++ci) {
-    const float* g = ps[cs[ci].p].v->g.f32();
+    const Var& v = ps[cs[ci].p].v;
+    if (!v->has_grad()) {  // zero
+      part[ci] = 0;
+      continue;
+    }
+    const float* g = v->g.f32();
     double acc = 0;
 #pragma omp simd reduction(+ : acc)
     for (int64_t j = cs[ci].lo; j < cs[ci].hi; ++j) acc += (double)g[j] * g[j];
@@ -143,7 +146,8 @@ double clip_grad_norm(const std::vector<NamedParam>& ps, double max_norm) {
   const float s = clip_scale(norm, max_norm);
   if (s != 1.0f) {
     for (auto& p : ps) {
-      float* g = p.v->grad();
+      if (!p.v->has_grad()) continue;
+      float* g = p.v->g.f32();
       const int64_t n = p.v->numel();
       for (int64_t j = 0; j < n; ++j) g[j] *= s;
     }

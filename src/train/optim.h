@@ -21,7 +21,7 @@ class AdamW {
   // m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m^/(sqrt(v^)+eps) + wd p [matrices]).
   void step(float lr);
   // The same update on g * grad_scale (clipping folded in, see clip_scale);
-  // zero_grads clears each gradient in the same pass (saves a zero_grad()).
+  // zero_grads then marks every gradient stale (reads as zero; see ag::Node).
   void step(float lr, float grad_scale, bool zero_grads);
   void zero_grad();
   int64_t steps() const { return t_; }
