@@ -226,16 +226,33 @@ Var moe_experts(Tape& t, const Var& x, const Var& w, const Routing& r, const std
       float* dYp = dY.f32();
       const float* Yp = Y.f32();
       // dw[n,k] = dy[n] . Y[slot];  dY[slot] = w[n,k] dy[n]
+      // (each dot summed in c order in double; a token's K dots run as independent chains)
 #pragma omp parallel for schedule(static) if (N * K * C > 16384)
-      for (int64_t n = 0; n < N; ++n)
-        for (int k = 0; k < K; ++k) {
-          const int64_t s = pos[n * K + k];
-          const float* src = Yp + s * C;
-          const float* d = dy + n * C;
-          if (dw) dw[n * K + k] += (float)vec::dot_f64(d, src, C);
-          const float a = wv[n * K + k];
-          for (int64_t c = 0; c < C; ++c) dYp[s * C + c] = a * d[c];
+      for (int64_t n = 0; n < N; ++n) {
+        const float* d = dy + n * C;
+        for (int k0 = 0; k0 < K; k0 += 4) {
+          const int kn = std::min(4, K - k0);
+          const float* src[4];
+          double acc[4] = {0, 0, 0, 0};
+          for (int j = 0; j < kn; ++j) src[j] = Yp + pos[n * K + k0 + j] * C;
+          if (dw) {
+            if (kn == 4)
+              for (int64_t c = 0; c < C; ++c) {
+                const double dc = d[c];
+                acc[0] += dc * src[0][c], acc[1] += dc * src[1][c], acc[2] += dc * src[2][c], acc[3] += dc * src[3][c];
+              }
+            else
+              for (int j = 0; j < kn; ++j)
+                for (int64_t c = 0; c < C; ++c) acc[j] += (double)d[c] * src[j][c];
+            for (int j = 0; j < kn; ++j) dw[n * K + k0 + j] += (float)acc[j];
+          }
+          for (int j = 0; j < kn; ++j) {
+            const float a = wv[n * K + k0 + j];
+            float* o = dYp + pos[n * K + k0 + j] * C;
+            for (int64_t c = 0; c < C; ++c) o[c] = a * d[c];
+          }
         }
+      }
       // Grads taken here, before the parallel region (it may allocate), and only for
       // the experts that ran: one without tokens keeps its gradient as it was.
       std::vector<MlpGrads> dW(E + 1);

@@ -52,23 +52,6 @@ inline float exp1(float x) {
   return p * s;
 }
 
-// sum_c a[c] b[c] in double: four lanes of products per half-vector, lanes and
-// tail added in a fixed order (the same value wherever the rows sit).
-inline double dot_f64(const float* a, const float* b, int64_t n) {
-  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-  int64_t c = 0;
-  for (; c + 8 <= n; c += 8) {
-    const __m256 x = _mm256_loadu_ps(a + c), y = _mm256_loadu_ps(b + c);
-    s0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), _mm256_cvtps_pd(_mm256_castps256_ps128(y)), s0);
-    s1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)), s1);
-  }
-  alignas(32) double l[4];
-  _mm256_store_pd(l, _mm256_add_pd(s0, s1));
-  double s = (l[0] + l[1]) + (l[2] + l[3]);
-  for (; c < n; ++c) s += (double)a[c] * b[c];
-  return s;
-}
-
 inline float hsum(__m256 v) {
   __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   a = _mm_add_ps(a, _mm_movehl_ps(a, a));
