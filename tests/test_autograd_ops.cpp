@@ -7,17 +7,11 @@
 
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
+#include "autograd_test_util.h"
 #include "base/rng.h"
 
 using namespace r1;
 using namespace r1::ag;
-
-static Var randn(Shape s, uint64_t seed, float sd = 1.0f, bool rg = true) {
-  Rng r(seed);
-  Var v = zeros(std::move(s), rg);
-  for (int64_t i = 0; i < v->numel(); ++i) v->val()[i] = (float)(r.normal() * sd);
-  return v;
-}
 
 static constexpr double kBound = 2e-2;
 #define EXPECT_GRAD_OK(res)                                   \
