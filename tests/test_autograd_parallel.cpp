@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "autograd/ops.h"
+#include "autograd_test_util.h"
 #include "base/rng.h"
 #include "base/threads.h"
 
@@ -13,13 +14,6 @@ using namespace r1;
 using namespace r1::ag;
 
 namespace {
-
-Var randn(Shape s, uint64_t seed) {
-  Rng r(seed);
-  Var v = zeros(std::move(s), true);
-  for (int64_t i = 0; i < v->numel(); ++i) v->val()[i] = (float)r.normal();
-  return v;
-}
 
 // embedding -> concat with a narrow of itself -> reshape -> scale, backward with a
 // random seed; returns the output and the embedding table's gradient.

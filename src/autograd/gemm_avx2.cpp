@@ -2,8 +2,8 @@
 // experts with ~64 rows, attention blocks): OpenBLAS spends most of such a
 // call packing and setting up. Micro-tile 6 rows x 16 columns = 12 ymm
 // accumulators; per k: 2 loads of B, 6 broadcasts of A, 12 FMAs. Each C
-// element is one FMA chain over k = 0..K-1 in order, so its bits do not
-// depend on how C is split between threads.
+// element is one FMA chain over k in order within each 256-wide k block, so
+// its bits do not depend on where in C it sits.
 #include <immintrin.h>
 
 #include <algorithm>

@@ -52,6 +52,8 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
   // Split C's longer side into nt fixed slabs (multiples of 16), one single-threaded
   // product per thread: no synchronisation inside the product (OpenBLAS's own threading
   // shares packed panels between threads and stalls when a core is busy elsewhere).
+  // gemm1 picks its kernel by the slab's shape, which can differ from the whole
+  // product's: bits are reproducible for a given thread count.
   const bool split_m = M >= N;
   const int64_t D = split_m ? M : N, step = ((D + nt - 1) / nt + 15) / 16 * 16;
 #pragma omp parallel num_threads(nt)

@@ -307,12 +307,8 @@ Var reshape(Tape& t, const Var& x, Shape s) {
   if (y->requires_grad)
     t.push([x, y] {
       if (!y->has_grad()) return;
-      if (!x->has_grad()) {
-        x->g = y->g.reshape(x->v.shape());
-        x->stale = false;
-      } else {
-        accumulate(x->g.f32(), y->g.f32(), x->numel(), false);
-      }
+      if (!x->has_grad()) x->adopt_grad(y->g.reshape(x->v.shape()));
+      else accumulate(x->g.f32(), y->g.f32(), x->numel(), false);
     });
   return y;
 }

@@ -119,10 +119,10 @@ Var swiglu_mlp(Tape& t, const Var& x, const ExpertWeights& W) {
   mlp_rows_fwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), y->val(), bf);
   if (y->requires_grad)
     t.push([x, W, y, wb, xb, G, U, A, N, C, F, bf] {
+      if (N == 0) return;
       // y's gradient is not read again: mlp_rows_bwd may round it in place
       Tensor dA = kern::uninit({N, F}), dU = kern::uninit({N, F});
       const bool fresh = x->requires_grad && x->take_fresh_grad();
-      if (N == 0) return;
       mlp_rows_bwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), y->grad(), dA.f32(), dU.f32(),
                    x->requires_grad ? x->g.f32() : nullptr, fresh ? 0.0f : 1.0f, take_grads(W), bf);
     });
@@ -236,14 +236,8 @@ Var moe_experts(Tape& t, const Var& x, const Var& w, const Routing& r, const std
           double acc[4] = {0, 0, 0, 0};
           for (int j = 0; j < kn; ++j) src[j] = Yp + pos[n * K + k0 + j] * C;
           if (dw) {
-            if (kn == 4)
-              for (int64_t c = 0; c < C; ++c) {
-                const double dc = d[c];
-                acc[0] += dc * src[0][c], acc[1] += dc * src[1][c], acc[2] += dc * src[2][c], acc[3] += dc * src[3][c];
-              }
-            else
-              for (int j = 0; j < kn; ++j)
-                for (int64_t c = 0; c < C; ++c) acc[j] += (double)d[c] * src[j][c];
+            for (int64_t c = 0; c < C; ++c)
+              for (int j = 0; j < kn; ++j) acc[j] += (double)d[c] * src[j][c];
             for (int j = 0; j < kn; ++j) dw[n * K + k0 + j] += (float)acc[j];
           }
           for (int j = 0; j < kn; ++j) {

@@ -25,7 +25,6 @@ void Node::zero_buffer() {
 
 void Node::alloc_grad() {
   g = kern::uninit(v.shape());
-  stale = true;
   zero_buffer();
 }
 

@@ -39,6 +39,11 @@ struct Node {
   // gradient holds nothing yet (never allocated, or stale); the caller must then
   // write every element of g (saves zeroing it and reading the zeros back).
   bool take_fresh_grad();
+  // Takes t (numel() floats, holding values) as the gradient buffer.
+  void adopt_grad(Tensor t) {
+    g = std::move(t);
+    stale = false;
+  }
   // True when the gradient holds values (allocated and not stale).
   bool has_grad() const { return has_buffer() && !stale; }
   void zero_grad() { stale = has_buffer(); }

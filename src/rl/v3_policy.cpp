@@ -117,6 +117,27 @@ float entropy_of(const float* z, int V) {
   return (float)h;
 }
 
+// Row b of a packed forward: its log-probs (and entropies) at every scored
+// position t = i + 1, zero elsewhere; lp_row and ent_row (may be null) are
+// row-sized and zeroed by the caller.
+void read_row(const Packed& p, int64_t b, const ag::Var& lp, const ag::Var& lg, int V, std::vector<float>& lp_row,
+              std::vector<float>* ent_row) {
+  for (int64_t i = 0; i + 1 < (int64_t)lp_row.size(); i++) {
+    const int64_t n = b * p.T + i;
+    if (p.targets[(size_t)n] < 0) continue;
+    const float v = lp->val()[n];
+    R1_CHECK(std::isfinite(v), "v3_policy: non-finite log-prob");
+    lp_row[(size_t)i + 1] = v;
+    if (ent_row) (*ent_row)[(size_t)i + 1] = entropy_of(lg->val() + n * V, V);
+  }
+}
+
+// out[r] = zeros the length of row r
+void zero_rows(const TokenRows& rows, std::vector<std::vector<float>>& out) {
+  out.assign(rows.tokens.size(), {});
+  for (size_t r = 0; r < rows.tokens.size(); r++) out[r].assign(rows.tokens[r].size(), 0.0f);
+}
+
 void check_rows(const TokenRows& rows) {
   R1_CHECK(rows.segment.size() == rows.tokens.size() && rows.want.size() == rows.tokens.size(),
            "v3_policy: TokenRows has ", rows.tokens.size(), " token rows, ", rows.segment.size(), " segment rows, ",
@@ -129,12 +150,8 @@ void V3Policy::logprobs(const TokenRows& rows, std::vector<std::vector<float>>* 
                         std::vector<std::vector<float>>* ent) {
   check_rows(rows);
   const int V = m_.cfg.vocab_size;
-  logp->assign(rows.tokens.size(), {});
-  if (ent) ent->assign(rows.tokens.size(), {});
-  for (size_t r = 0; r < rows.tokens.size(); r++) {
-    (*logp)[r].assign(rows.tokens[r].size(), 0.0f);
-    if (ent) (*ent)[r].assign(rows.tokens[r].size(), 0.0f);
-  }
+  zero_rows(rows, *logp);
+  if (ent) zero_rows(rows, *ent);
   for (auto [r0, r1] : groups(rows)) {
     Packed p = pack(rows, r0, r1, V);
     ag::Tape tape;
@@ -142,14 +159,7 @@ void V3Policy::logprobs(const TokenRows& rows, std::vector<std::vector<float>>* 
     ag::Var lg = m_.forward_logits(tape, p.ids, ag::AttnLayout{p.B, p.T, p.seg}, p.pos);
     ag::Var lp = ag::token_logprobs(tape, lg, p.targets);
     for (int64_t b = 0; b < p.B; b++)
-      for (int64_t i = 0; i < p.T; i++) {
-        const int64_t n = b * p.T + i;
-        if (p.targets[(size_t)n] < 0) continue;
-        float v = lp->val()[n];
-        R1_CHECK(std::isfinite(v), "v3_policy: non-finite log-prob");
-        (*logp)[r0 + (size_t)b][(size_t)i + 1] = v;
-        if (ent) (*ent)[r0 + (size_t)b][(size_t)i + 1] = entropy_of(lg->val() + n * V, V);
-      }
+      read_row(p, b, lp, lg, V, (*logp)[r0 + (size_t)b], ent ? &(*ent)[r0 + (size_t)b] : nullptr);
   }
 }
 
@@ -176,10 +186,7 @@ void V3Policy::backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds
                                       std::vector<std::vector<float>>* ent) {
   check_rows(rows);
   const int V = m_.cfg.vocab_size;
-  if (ent) {
-    ent->assign(rows.tokens.size(), {});
-    for (size_t r = 0; r < rows.tokens.size(); r++) (*ent)[r].assign(rows.tokens[r].size(), 0.0f);
-  }
+  if (ent) zero_rows(rows, *ent);
   std::vector<float> row_lp, row_d;
   for (auto [r0, r1] : groups(rows)) {
     Packed p = pack(rows, r0, r1, V);
@@ -198,14 +205,7 @@ void V3Policy::backward_from_logprobs(const TokenRows& rows, const SeedFn& seeds
     for (int64_t b = 0; b < p.B; b++) {
       const size_t r = r0 + (size_t)b, len = rows.tokens[r].size();
       row_lp.assign(len, 0.0f);
-      for (int64_t i = 0; i + 1 < (int64_t)len; i++) {
-        const int64_t n = b * p.T + i;
-        if (p.targets[(size_t)n] < 0) continue;
-        const float v = lp->val()[n];
-        R1_CHECK(std::isfinite(v), "v3_policy: non-finite log-prob");
-        row_lp[(size_t)i + 1] = v;
-        if (ent) (*ent)[r][(size_t)i + 1] = entropy_of(lg->val() + n * V, V);
-      }
+      read_row(p, b, lp, lg, V, row_lp, ent ? &(*ent)[r] : nullptr);
       row_d.assign(len, 0.0f);
       seeds(r, row_lp, row_d);
       R1_CHECK(row_d.size() == len, "v3_policy: seeds for row ", r, " has ", row_d.size(), " entries, expected ", len);
