@@ -2,6 +2,11 @@
 // optional MTP): forward + backward + AdamW per step, FP32 or BF16 mixed
 // precision. Prints min/median/max step time, tokens/s and model FLOP/s.
 // usage: bench_train_step [--threads N] [--bf16] [--mtp D] [--batch B] [--seq T] [--steps S] [--config-out FILE]
+//                         [--lockstep]
+// --lockstep: after one warm-up step print READY, then run one step per "step"
+// line on stdin and answer "STEP wall_s cpu_s idle_cpu_s" (idle_cpu_s: process
+// CPU time burned since the previous step ended, i.e. while another process
+// ran); bench/train_lockstep.py alternates it with the PyTorch peer this way.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -59,7 +64,7 @@ static double flops_per_token(const ModelConfig& c, int64_t T, bool mtp) {
 int main(int argc, char** argv) {
   int threads = 1, mtp = 1, steps = 5;
   int64_t B = 4, T = 128;
-  bool bf16 = false;
+  bool bf16 = false, lockstep = false;
   std::string cfg_out;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -71,6 +76,7 @@ int main(int argc, char** argv) {
     else if (a == "--seq") T = std::atoll(next().c_str());
     else if (a == "--steps") steps = std::atoi(next().c_str());
     else if (a == "--config-out") cfg_out = next();
+    else if (a == "--lockstep") lockstep = true;
     else {
       fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -101,14 +107,35 @@ int main(int argc, char** argv) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
   };
   auto cpu_now = [&] { return clk(CLOCK_PROCESS_CPUTIME_ID); };
-  for (int s = 0; s < steps + 1; ++s) {
-    auto t0 = std::chrono::steady_clock::now();
-    const double c0 = cpu_now(), m0 = clk(CLOCK_THREAD_CPUTIME_ID);
+  auto train_step = [&] {
     ag::Tape tape;
     LossResult res = m.loss(tape, b, lo);
     tape.backward(res.loss);
     // as Trainer::step: clipping folded into the fused update, which also zeroes the grads
     opt.step(1e-4f, clip_scale(grad_norm(opt.params()), 1.0), true);
+  };
+  if (lockstep) {
+    train_step();
+    printf("READY\n");
+    fflush(stdout);
+    char line[64];
+    double idle_from = cpu_now();
+    while (fgets(line, sizeof line, stdin) && strncmp(line, "step", 4) == 0) {
+      const double c0 = cpu_now();
+      auto t0 = std::chrono::steady_clock::now();
+      train_step();
+      const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double c1 = cpu_now();
+      printf("STEP %.6f %.6f %.6f\n", dt, c1 - c0, c0 - idle_from);
+      fflush(stdout);
+      idle_from = c1;
+    }
+    return 0;
+  }
+  for (int s = 0; s < steps + 1; ++s) {
+    auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_now(), m0 = clk(CLOCK_THREAD_CPUTIME_ID);
+    train_step();
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s > 0) {  // the first step warms caches/allocations
       secs.push_back(dt), cpus.push_back(cpu_now() - c0);

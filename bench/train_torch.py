@@ -4,7 +4,9 @@
 for a few steps on CPU: forward + backward + AdamW, float32, no MTP (model.py
 has none), on the config written by bench_train_step --config-out.
 
-usage: train_torch.py DEEPSEEK_V3_REPO CONFIG.json --threads N [--batch B] [--seq T] [--steps S]
+usage: train_torch.py DEEPSEEK_V3_REPO CONFIG.json --threads N [--batch B] [--seq T] [--steps S] [--lockstep]
+--lockstep: the protocol of bench_train_step --lockstep (READY, then one step per
+"step" line, answered by "STEP wall_s cpu_s idle_cpu_s").
 """
 import argparse, json, statistics, sys, time, types
 
@@ -12,6 +14,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("repo"); ap.add_argument("config")
 ap.add_argument("--threads", type=int, default=1); ap.add_argument("--batch", type=int, default=4)
 ap.add_argument("--seq", type=int, default=128); ap.add_argument("--steps", type=int, default=5)
+ap.add_argument("--lockstep", action="store_true")
 a = ap.parse_args()
 
 import torch
@@ -78,6 +81,20 @@ def step():
     opt.step()
     opt.zero_grad(set_to_none=True)
     return loss.item()
+
+if a.lockstep:
+    step()
+    print("READY", flush=True)
+    idle_from = time.process_time()
+    for line in sys.stdin:
+        if not line.startswith("step"):
+            break
+        c0 = time.process_time(); t0 = time.perf_counter()
+        step()
+        t1 = time.perf_counter(); c1 = time.process_time()
+        print(f"STEP {t1 - t0:.6f} {c1 - c0:.6f} {c0 - idle_from:.6f}", flush=True)
+        idle_from = c1
+    sys.exit(0)
 
 walls, cpus = [], []
 for s in range(a.steps + 1):
