@@ -35,6 +35,11 @@ ap.add_argument("--seq", type=int, default=128)
 ap.add_argument("--no-bf16", action="store_true")
 ap.add_argument("--python", default="/usr/bin/python3")
 a = ap.parse_args()
+if not os.path.isfile(os.path.join(a.repo, "inference", "model.py")):
+    sys.exit(f"train_lockstep: {a.repo}/inference/model.py not found (give a local copy of "
+             "github.com/deepseek-ai/DeepSeek-V3)")
+if not os.access(os.path.join(a.build, "bench_train_step"), os.X_OK):
+    sys.exit(f"train_lockstep: {a.build}/bench_train_step not found (build the project first)")
 
 env = dict(os.environ)
 env.pop("OMP_WAIT_POLICY", None)
