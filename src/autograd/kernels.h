@@ -11,7 +11,8 @@ namespace r1::ag::kern {
 // An F32 tensor whose contents are garbage: for outputs that are fully written.
 Tensor uninit(Shape s);
 
-// C[M,N] = alpha op(A) op(B) + beta C, row-major (OpenBLAS). Empty shapes are no-ops
+// C[M,N] = alpha op(A) op(B) + beta C, row-major (the AVX2 kernel below or OpenBLAS,
+// by shape; beta 0 writes C without reading it). Empty shapes are no-ops
 // (beta is still applied when K == 0 so callers can rely on C being written).
 // Outside a parallel region a large product is split over the threads in fixed
 // slabs of C, each a single-threaded sgemm; inside one it runs on the calling thread.

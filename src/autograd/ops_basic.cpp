@@ -86,12 +86,12 @@ Var linear(Tape& t, const Var& x, const Var& W) {
       const float* xp = bf ? xb.f32() : x->val();
       const float* Wp = bf ? Wb.f32() : W->val();
       if (x->requires_grad) {
-        const bool fresh = x->take_fresh_grad();
-        kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, fresh ? 0.0f : 1.0f, x->g.f32(), K);
+        const float beta = x->take_grad_beta();
+        kern::gemm(false, false, N, K, M, 1.0f, dy, M, Wp, K, beta, x->g.f32(), K);
       }
       if (W->requires_grad) {
-        const bool fresh = W->take_fresh_grad();
-        kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, fresh ? 0.0f : 1.0f, W->g.f32(), K);
+        const float beta = W->take_grad_beta();
+        kern::gemm(true, false, M, K, N, 1.0f, dy, M, xp, K, beta, W->g.f32(), K);
       }
     });
   return y;

@@ -50,7 +50,7 @@ MlpGrads take_grads(const ExpertWeights& e) {
   const Var* w[3] = {&e.gate, &e.up, &e.down};
   for (int i = 0; i < 3; ++i)
     if ((*w[i])->requires_grad) {
-      r.beta[i] = (*w[i])->take_fresh_grad() ? 0.0f : 1.0f;
+      r.beta[i] = (*w[i])->take_grad_beta();
       r.d[i] = (*w[i])->g.f32();
     }
   return r;
@@ -122,9 +122,9 @@ Var swiglu_mlp(Tape& t, const Var& x, const ExpertWeights& W) {
       if (N == 0) return;
       // y's gradient is not read again: mlp_rows_bwd may round it in place
       Tensor dA = kern::uninit({N, F}), dU = kern::uninit({N, F});
-      const bool fresh = x->requires_grad && x->take_fresh_grad();
+      const float beta_dx = x->requires_grad ? x->take_grad_beta() : 0.0f;
       mlp_rows_bwd(bf ? xb.f32() : x->val(), N, C, F, wb.p, G.f32(), U.f32(), A.f32(), y->grad(), dA.f32(), dU.f32(),
-                   x->requires_grad ? x->g.f32() : nullptr, fresh ? 0.0f : 1.0f, take_grads(W), bf);
+                   x->requires_grad ? x->g.f32() : nullptr, beta_dx, take_grads(W), bf);
     });
   return y;
 }

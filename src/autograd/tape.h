@@ -39,6 +39,8 @@ struct Node {
   // gradient holds nothing yet (never allocated, or stale); the caller must then
   // write every element of g (saves zeroing it and reading the zeros back).
   bool take_fresh_grad();
+  // take_fresh_grad() as a GEMM's beta for g: 0 (write over) or 1 (accumulate).
+  float take_grad_beta() { return take_fresh_grad() ? 0.0f : 1.0f; }
   // Takes t (numel() floats, holding values) as the gradient buffer.
   void adopt_grad(Tensor t) {
     g = std::move(t);
